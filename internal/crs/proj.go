@@ -57,8 +57,6 @@ import "C"
 import (
 	"fmt"
 	"unsafe"
-
-	
 )
 
 // Info holds the facts about a CRS that protocol code depends on.
