@@ -124,7 +124,7 @@ func ETag(data []byte) string {
 // If-Modified-Since are handled by http.ServeContent.
 func Write(w http.ResponseWriter, r *http.Request, t tiling.Tile, maxAge time.Duration) error {
 	h := w.Header()
-	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(maxAge/time.Second)))
+	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(max(maxAge, 0)/time.Second)))
 	if len(t.Data) == 0 {
 		h.Set("Content-Type", t.ContentType)
 		w.WriteHeader(http.StatusNoContent)
@@ -152,20 +152,37 @@ func Write(w http.ResponseWriter, r *http.Request, t tiling.Tile, maxAge time.Du
 	return nil
 }
 
-// acceptsGzip reads Accept-Encoding, honouring q=0 refusals.
+// acceptsGzip reads Accept-Encoding, honouring q=0 refusals. An explicit
+// gzip entry wins over the "*" wildcard whatever their order (RFC 9110
+// section 12.5.3), so "*;q=0, gzip" accepts gzip and "gzip;q=0, *" does not.
 func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name != "gzip" && name != "*" {
-			continue
-		}
-		if q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q="); ok {
-			if v, err := strconv.ParseFloat(q, 64); err == nil && v == 0 {
-				return false
+	star := false
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for _, part := range strings.Split(v, ",") {
+			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			name = strings.ToLower(strings.TrimSpace(name))
+			if name != "gzip" && name != "x-gzip" && name != "*" {
+				continue
 			}
+			ok := !zeroQ(params)
+			if name == "*" {
+				star = ok
+				continue
+			}
+			return ok
 		}
-		return true
+	}
+	return star
+}
+
+// zeroQ tells whether the parameters of an Accept-Encoding entry hold q=0.
+func zeroQ(params string) bool {
+	for _, p := range strings.Split(params, ";") {
+		k, v, _ := strings.Cut(strings.ReplaceAll(p, " ", ""), "=")
+		if strings.EqualFold(k, "q") {
+			q, err := strconv.ParseFloat(v, 64)
+			return err == nil && q == 0
+		}
 	}
 	return false
 }
