@@ -1,0 +1,328 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/tuiles/tuiles/catalog"
+	"github.com/tuiles/tuiles/cmd/tuiles/config"
+	"github.com/tuiles/tuiles/internal/crs"
+	"github.com/tuiles/tuiles/tiling"
+	"github.com/tuiles/tuiles/tiling/mbtiles"
+)
+
+// built is a catalog with the stores it reads from. The stores belong to
+// whoever built it, and are closed once the server has stopped using the
+// catalog.
+type built struct {
+	catalog *catalog.Catalog
+	stores  []*mbtiles.Store
+}
+
+// Close closes every store.
+func (b *built) Close() error {
+	var errs []error
+	for _, s := range b.stores {
+		errs = append(errs, s.Close())
+	}
+	b.stores = nil
+	return errors.Join(errs...)
+}
+
+// builder turns a checked configuration into a catalog, opening the data.
+// Problems found in the data are reported against the configuration key
+// that names it, in the same form as config.Load's.
+type builder struct {
+	cfg *config.Config
+	log *slog.Logger
+	// toSet caches WGS84 → set CRS transformers, which PROJ is slow to
+	// create, by set identifier.
+	toSet map[string]*crs.Transformer
+	out   *built
+	ps    config.Problems
+}
+
+// buildCatalog opens every layer's data and builds the catalog. include,
+// when not nil, selects the layers to build (check leaves out those with
+// problems already). With problems, the catalog is nil but the stores that
+// did open are still in the result, to be closed.
+func buildCatalog(ctx context.Context, cfg *config.Config, log *slog.Logger, include func(i int) bool) (*built, config.Problems) {
+	b := &builder{cfg: cfg, log: log, toSet: map[string]*crs.Transformer{}, out: &built{}}
+	var layers []*catalog.Layer
+	for i := range cfg.Layers {
+		if include != nil && !include(i) {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			b.ps = append(b.ps, config.Problem{File: cfg.File(), Msg: "interrupted: " + err.Error()})
+			break
+		}
+		if l := b.layer(ctx, i); l != nil {
+			layers = append(layers, l)
+		}
+	}
+	if len(b.ps) > 0 {
+		return b.out, b.ps
+	}
+	s := cfg.Service
+	cat, err := catalog.New(catalog.Service{
+		Title:             s.Title,
+		Abstract:          s.Abstract,
+		Keywords:          s.Keywords,
+		Provider:          s.Provider,
+		ProviderURL:       s.ProviderURL,
+		ContactEmail:      s.ContactEmail,
+		Fees:              s.Fees,
+		AccessConstraints: s.AccessConstraints,
+	}, layers)
+	if err != nil {
+		return b.out, config.Problems{cfg.Problemf("layers", "%v", err)}
+	}
+	b.out.catalog = cat
+	return b.out, nil
+}
+
+func (b *builder) problem(key, format string, args ...any) {
+	b.ps = append(b.ps, b.cfg.Problemf(key, format, args...))
+}
+
+// layer builds layer i, or reports its problems and returns nil.
+func (b *builder) layer(ctx context.Context, i int) *catalog.Layer {
+	cl := &b.cfg.Layers[i]
+	key := fmt.Sprintf("layers[%d]", i)
+	dataKey := key + ".data.mbtiles"
+	before := len(b.ps)
+
+	setIDs := cl.Tiles.Sets
+	if len(setIDs) == 0 {
+		id := peekTileMatrixSet(ctx, b.cfg.Resolve(cl.MBTilesFile("")))
+		if _, ok := b.cfg.TileMatrixSet(id); !ok {
+			b.problem(dataKey, "%s is in tile matrix set %q (metadata tile_matrix_set), which is neither built in nor listed in tile_matrix_sets (known: %v)", cl.MBTilesFile(""), id, b.cfg.TileMatrixSetIDs())
+			return nil
+		}
+		setIDs = []string{id}
+	}
+
+	l := &catalog.Layer{
+		Name:        cl.Name,
+		Title:       cl.Title,
+		Abstract:    cl.Abstract,
+		Keywords:    cl.Keywords,
+		Attribution: cl.Attribution,
+		MaxAge:      time.Duration(cl.Tiles.MaxAge),
+		Background:  cl.Tiles.Background.RGB(),
+	}
+	if cl.Tiles.Missing == config.MissingNotFound {
+		l.Missing = catalog.MissingNotFound
+	}
+	var (
+		format    tiling.Format
+		formatSrc string
+		wgs84     *crs.Bounds
+		haveMeta  bool
+	)
+	if bb := cl.Tiles.Bounds; len(bb) == 4 {
+		wgs84 = &crs.Bounds{MinX: bb[0], MinY: bb[1], MaxX: bb[2], MaxY: bb[3]}
+	}
+	for _, id := range setIDs {
+		set, ok := b.cfg.TileMatrixSet(id)
+		if !ok {
+			// config.Load reported it; build only checked configurations.
+			b.problem(key+".tiles.sets", "unknown tile matrix set %q", id)
+			continue
+		}
+		file := cl.MBTilesFile(id)
+		path := b.cfg.Resolve(file)
+		store, err := mbtiles.Open(ctx, path, mbtiles.Options{TileMatrixSet: set, Logger: b.log})
+		if err != nil {
+			b.problem(dataKey, "%v", err)
+			continue
+		}
+		b.out.stores = append(b.out.stores, store)
+		meta := store.Metadata()
+
+		f, ok := tiling.FormatByName(meta.Format)
+		if !ok {
+			f, ok = tiling.FormatByMediaType(meta.Format)
+		}
+		switch {
+		case !ok:
+			b.problem(dataKey, "%s holds tiles in format %q, which tuiles does not serve (it serves png, jpeg, webp and pbf)", file, meta.Format)
+			continue
+		case formatSrc != "" && f.Name != format.Name:
+			b.problem(dataKey, "%s holds %s tiles but %s holds %s tiles: a layer has one format", file, f.Name, formatSrc, format.Name)
+			continue
+		}
+		format, formatSrc = f, file
+		for j, name := range cl.Tiles.Formats {
+			if cf, ok := tiling.FormatByName(name); ok && cf.Name != f.Name {
+				// Reported against the list, located at the item.
+				p := b.cfg.Problemf(key+".tiles.formats", "format %q disagrees with the format of %s, %q", name, file, meta.Format)
+				pos := b.cfg.Pos(fmt.Sprintf("%s.tiles.formats[%d]", key, j))
+				p.Line, p.Col = pos.Line, pos.Col
+				b.ps = append(b.ps, p)
+			}
+		}
+
+		minZ, maxZ, ok := store.ZoomRange()
+		if !ok {
+			// No zoom keys and no tiles: an empty cache, served as
+			// empty tiles at every level.
+			minZ, maxZ = 0, len(set.Matrices)-1
+		}
+		if maxZ >= len(set.Matrices) {
+			b.problem(dataKey, "%s has zoom levels %d-%d but tile matrix set %s has levels 0-%d", file, minZ, maxZ, id, len(set.Matrices)-1)
+			continue
+		}
+
+		if !haveMeta {
+			haveMeta = true
+			if l.Title == "" {
+				l.Title = meta.Name
+			}
+			if l.Abstract == "" {
+				l.Abstract = meta.Description
+			}
+			if l.Attribution == "" {
+				l.Attribution = meta.Attribution
+			}
+			if wgs84 == nil && meta.HasBounds() && meta.Bounds[0] < meta.Bounds[2] {
+				wgs84 = &crs.Bounds{MinX: meta.Bounds[0], MinY: meta.Bounds[1], MaxX: meta.Bounds[2], MaxY: meta.Bounds[3]}
+			}
+			if f.Vector {
+				l.VectorLayers = vectorLayers(meta.JSON)
+			}
+		}
+		if fi, err := os.Stat(path); err == nil && fi.ModTime().After(l.ModTime) {
+			l.ModTime = fi.ModTime()
+		}
+
+		bounds := b.setBounds(ctx, set, wgs84, store, minZ, maxZ)
+		ts, err := catalog.NewTileset(set, minZ, maxZ, bounds, store)
+		if err != nil {
+			b.problem(dataKey, "%s: %v", file, err)
+			continue
+		}
+		l.Tilesets = append(l.Tilesets, ts)
+	}
+	if len(b.ps) > before {
+		return nil
+	}
+	l.Formats = []tiling.Format{format}
+	if l.Title == "" {
+		l.Title = l.Name
+	}
+	if wgs84 != nil {
+		l.Bounds = *wgs84
+	} else {
+		l.Bounds = b.wgs84Extent(l.Tilesets[0])
+	}
+	return l
+}
+
+// setBounds is the data extent in the set's CRS: the WGS84 bounds
+// transformed and clamped to the set, or when there are none, or they do not
+// transform (a projection undefined over part of them), the extent of the
+// tiles present, or failing that the whole set.
+func (b *builder) setBounds(ctx context.Context, set *tiling.TileMatrixSet, wgs84 *crs.Bounds, store *mbtiles.Store, minZ, maxZ int) crs.Bounds {
+	whole := set.Bounds()
+	if wgs84 != nil {
+		// PROJ gives infinities beyond a projection's domain (Web
+		// Mercator at the poles), so the box is first cut to where the
+		// set's CRS is defined.
+		box := wgs84.Intersect(set.CRSInfo.AreaOfUse)
+		if !box.Empty() {
+			if t, err := b.transformer(set); err == nil {
+				if nb, err := t.Bounds(box); err == nil {
+					if nb = nb.Intersect(whole); !nb.Empty() {
+						return nb
+					}
+				}
+			} else {
+				b.log.Warn("no transformation to the tile matrix set's CRS; using the tiles present", "set", set.ID, "err", err)
+			}
+		}
+	}
+	ranges, err := store.TileRanges(ctx)
+	if err == nil {
+		for z := maxZ; z >= minZ; z-- {
+			if r, ok := ranges[z]; ok && !r.Empty() {
+				return set.Matrices[z].RangeBounds(r)
+			}
+		}
+	}
+	return whole
+}
+
+func (b *builder) transformer(set *tiling.TileMatrixSet) (*crs.Transformer, error) {
+	if t, ok := b.toSet[set.ID]; ok {
+		return t, nil
+	}
+	t, err := crs.NewTransformer(crs.WGS84, set.CRSInfo.CRS)
+	if err != nil {
+		return nil, err
+	}
+	b.toSet[set.ID] = t
+	return t, nil
+}
+
+// wgs84Extent is a tileset's extent in WGS84, for layers whose bounds
+// neither the configuration nor the MBTiles give.
+func (b *builder) wgs84Extent(ts *catalog.Tileset) crs.Bounds {
+	world := crs.Bounds{MinX: -180, MinY: -90, MaxX: 180, MaxY: 90}
+	t, err := crs.NewTransformer(ts.Set.CRSInfo.CRS, crs.WGS84)
+	if err != nil {
+		return world
+	}
+	wb, err := t.Bounds(ts.Bounds)
+	if err != nil {
+		return world
+	}
+	wb = wb.Intersect(world)
+	if wb.Empty() || math.IsNaN(wb.MinX) {
+		return world
+	}
+	return wb
+}
+
+// vectorLayers extracts vector_layers from the MBTiles json metadata, which
+// TileJSON repeats so that MapLibre can style the layers.
+func vectorLayers(doc string) json.RawMessage {
+	var j struct {
+		VectorLayers json.RawMessage `json:"vector_layers"`
+	}
+	if doc == "" || json.Unmarshal([]byte(doc), &j) != nil {
+		return nil
+	}
+	return j.VectorLayers
+}
+
+// peekTileMatrixSet reads the tile_matrix_set metadata of an MBTiles file,
+// to know which set to open it with when the configuration does not say:
+// mbtiles.Open needs the set first, and refuses a file of another set. Any
+// failure gives WebMercatorQuad, and mbtiles.Open then reports what is
+// wrong with the file in its own words.
+func peekTileMatrixSet(ctx context.Context, path string) string {
+	const fallback = "WebMercatorQuad"
+	// The sqlite3 driver is registered by tiling/mbtiles.
+	db, err := sql.Open("sqlite3", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro")
+	if err != nil {
+		return fallback
+	}
+	defer db.Close()
+	var v sql.NullString
+	err = db.QueryRowContext(ctx, `SELECT value FROM metadata WHERE name = 'tile_matrix_set'`).Scan(&v)
+	if err != nil || !v.Valid || strings.TrimSpace(v.String) == "" {
+		return fallback
+	}
+	return strings.TrimSpace(v.String)
+}

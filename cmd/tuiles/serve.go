@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tuiles/tuiles/catalog"
+	"github.com/tuiles/tuiles/cmd/tuiles/config"
+	"github.com/tuiles/tuiles/ogc/server"
+	"github.com/tuiles/tuiles/ogc/tileserve"
+	"github.com/tuiles/tuiles/ogc/tms"
+	"github.com/tuiles/tuiles/ogc/wmts"
+	"github.com/tuiles/tuiles/ogc/xyz"
+)
+
+type serveArgs struct {
+	config string
+	listen string
+	log    logFlags
+}
+
+func serveFlags() (*flag.FlagSet, *serveArgs) {
+	a := &serveArgs{}
+	fs := newFlagSet("serve", " [--config FILE] [--listen ADDR]")
+	fs.StringVar(&a.config, "config", "", "configuration file (default: the bundled demo, "+demoConfig+")")
+	fs.StringVar(&a.listen, "listen", "", "address to listen on, overriding server.listen (default "+config.DefaultListen+")")
+	a.log.register(fs, "info")
+	return fs, a
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, a := serveFlags()
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	if a.listen != "" {
+		if _, _, err := net.SplitHostPort(a.listen); err != nil {
+			fmt.Fprintf(stderr, "tuiles serve: --listen %q is not an address (want host:port or :port)\n", a.listen)
+			return exitUsage
+		}
+	}
+	log, err := a.log.logger(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "tuiles serve: %v\n", err)
+		return exitUsage
+	}
+
+	path := a.config
+	if path == "" {
+		path, err = findDemo(demoCandidates())
+		if err != nil {
+			fmt.Fprintf(stderr, "tuiles serve: %v\n", err)
+			return exitError
+		}
+		log.Info("no --config given: serving the bundled demo", "config", path)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		printProblems(stderr, err)
+		return exitError
+	}
+	b, problems := buildCatalog(ctx, cfg, log, nil)
+	// Stores close after the server has stopped, when no request can read
+	// them any more.
+	defer func() {
+		if err := b.Close(); err != nil {
+			log.Error("closing the tile caches", "err", err)
+		}
+	}()
+	if len(problems) > 0 {
+		printProblems(stderr, problems)
+		return exitError
+	}
+	listen := cfg.Server.Listen
+	if a.listen != "" {
+		listen = a.listen
+	}
+	srv := newServer(cfg, catalog.NewLive(b.catalog), listen, log)
+	log.Info("serving", "config", path, "layers", len(b.catalog.Layers()))
+	if err := srv.ListenAndServe(ctx); err != nil {
+		log.Error("server stopped", "err", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// newServer wires the protocol handlers and the HTTP server.
+func newServer(cfg *config.Config, src catalog.Source, listen string, log *slog.Logger) *server.Server {
+	// One tile responder for every protocol, so its cache of empty tiles
+	// is shared.
+	tiles := tileserve.New(log)
+	public := cfg.Server.PublicURL
+	origins := cfg.Server.CORSOrigins
+	if origins == nil {
+		// The configuration asked for no CORS; nil would mean the
+		// server's default, which allows every origin.
+		origins = []string{}
+	}
+	return server.New(server.Options{
+		Listen:      listen,
+		Catalog:     src,
+		WMTS:        wmts.NewHandler(wmts.Options{Catalog: src, PublicURL: public, Tiles: tiles, Logger: log}),
+		TMS:         tms.NewHandler(tms.Options{Catalog: src, PublicURL: public, Tiles: tiles, Logger: log}),
+		XYZ:         xyz.NewHandler(xyz.Options{Catalog: src, PublicURL: public, Tiles: tiles, Logger: log}),
+		CORSOrigins: origins,
+		PublicURL:   public,
+		Logger:      log,
+	})
+}
+
+// printProblems writes configuration problems one per line.
+func printProblems(w io.Writer, err error) {
+	var ps config.Problems
+	if errors.As(err, &ps) {
+		for _, p := range ps {
+			fmt.Fprintln(w, p.Error())
+		}
+		return
+	}
+	fmt.Fprintln(w, err)
+}
+
+// demoConfig is where the bundled demo's configuration lives in the
+// repository.
+const demoConfig = "testdata/demo/tuiles.yaml"
+
+// demoCandidates lists where the demo may be: under the working directory
+// (go run from the repository), or beside the executable or its parent
+// (a binary built into the repository or its bin/ folder).
+func demoCandidates() []string {
+	var c []string
+	if wd, err := os.Getwd(); err == nil {
+		c = append(c, filepath.Join(wd, demoConfig))
+	}
+	if exe, err := os.Executable(); err == nil {
+		if real, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = real
+		}
+		dir := filepath.Dir(exe)
+		c = append(c, filepath.Join(dir, demoConfig), filepath.Join(filepath.Dir(dir), demoConfig))
+	}
+	return c
+}
+
+// findDemo returns the first candidate that exists.
+func findDemo(candidates []string) (string, error) {
+	for _, c := range candidates {
+		if fi, err := os.Stat(c); err == nil && fi.Mode().IsRegular() {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("no --config given and the bundled demo (%s) was not found; looked at:\n  %s", demoConfig, strings.Join(candidates, "\n  "))
+}

@@ -1,0 +1,218 @@
+// Package server is the HTTP side of tuiles: it mounts the protocol
+// handlers, wraps every request in the same middleware, answers the health
+// and readiness probes and the index page, and shuts down gracefully.
+//
+// # Routes
+//
+//	/          index page (exact path only)
+//	/healthz   200 "ok" while the process serves
+//	/readyz    200 once a catalog is loaded, 503 before
+//	/wmts, /wmts/   WMTS (KVP and REST)
+//	/tms/      TMS
+//	/tiles/    XYZ tiles and TileJSON
+//
+// Anything else is 404. A protocol left nil in Options is not mounted.
+//
+// # Middleware
+//
+// Outermost first, so that each layer sees what the ones inside it did:
+//
+//  1. recover: a panic becomes a logged 500 (with its stack), or an aborted
+//     connection when the response had started; the process never dies of
+//     one request.
+//  2. request id: X-Request-ID is taken from the request when sane, else
+//     generated, and echoed in the response; RequestID reads it.
+//  3. access log: one slog line per request with method, path, status,
+//     bytes sent, duration and request id. It sits inside recover but
+//     notices a panic passing through, and logs it as a 500.
+//  4. CORS: Access-Control-Allow-Origin for the configured origins, and
+//     OPTIONS (preflight included) answered 204 here.
+//  5. compression: gzip of XML, JSON, HTML and text answers with status
+//     200, for clients that accept it, unless the handler already chose a
+//     Content-Encoding (stored-gzip vector tiles). Vary: Accept-Encoding is
+//     set on every such answer.
+//  6. timeout: the request context ends when the write deadline would, so
+//     handlers stop working on answers that could not be sent.
+//
+// The http.Server adds the connection timeouts (ReadHeaderTimeout and the
+// others below) and the header size limit.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tuiles/tuiles/catalog"
+)
+
+// Connection limits of the http.Server. The read-header timeout is short
+// because slow headers are the cheapest way to hold connections open
+// (slowloris); whole requests and answers get a minute, which covers a large
+// capabilities document or a slow client on a mobile link.
+const (
+	ReadHeaderTimeout = 10 * time.Second
+	ReadTimeout       = 60 * time.Second
+	WriteTimeout      = 60 * time.Second
+	IdleTimeout       = 120 * time.Second
+	MaxHeaderBytes    = 64 << 10
+	// DefaultShutdownTimeout leaves requests in flight time to finish
+	// while staying under the 30 s most process supervisors wait before
+	// killing.
+	DefaultShutdownTimeout = 20 * time.Second
+)
+
+// Options configures a Server.
+type Options struct {
+	// Listen is the TCP address of ListenAndServe, such as ":8080".
+	Listen string
+	// Catalog gives the published layers, for /readyz and the index page.
+	Catalog catalog.Source
+	// WMTS, TMS and XYZ are the protocol handlers, mounted at /wmts and
+	// /wmts/, /tms/ and /tiles/; nil leaves the protocol out.
+	WMTS, TMS, XYZ http.Handler
+	// CORSOrigins lists the origins allowed to read answers from a
+	// browser: "*" for any. Nil means ["*"], since map data is meant to be
+	// shown on other sites; a non-nil empty list disables CORS.
+	CORSOrigins []string
+	// PublicURL is the base URL written in links of the index page; empty
+	// means it is rebuilt from each request.
+	PublicURL string
+	// Logger receives the access log and errors; nil discards them.
+	Logger *slog.Logger
+	// ShutdownTimeout bounds the graceful shutdown; zero means
+	// DefaultShutdownTimeout.
+	ShutdownTimeout time.Duration
+}
+
+// Server is the HTTP server. It is safe for concurrent use; Serve or
+// ListenAndServe may be called once.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	handler http.Handler
+	// gzips recycles gzip writers, whose buffers (hundreds of KiB) would
+	// otherwise be allocated for every compressed answer.
+	gzips     sync.Pool
+	indexTmpl *template.Template
+}
+
+// New builds the server and its handler chain.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.CORSOrigins == nil {
+		o.CORSOrigins = []string{"*"}
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	s := &Server{opts: o, log: o.Logger, indexTmpl: parseIndexTemplate()}
+	s.handler = s.recoverPanics(s.requestID(s.accessLog(s.cors(s.compress(s.timeout(s.routes()))))))
+	return s
+}
+
+// Handler is the whole handler chain, middleware included; tests drive it
+// with httptest.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.index)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	if s.opts.WMTS != nil {
+		mux.Handle("/wmts", s.opts.WMTS)
+		mux.Handle("/wmts/", s.opts.WMTS)
+	}
+	if s.opts.TMS != nil {
+		mux.Handle("/tms/", s.opts.TMS)
+	}
+	if s.opts.XYZ != nil {
+		mux.Handle("/tiles/", s.opts.XYZ)
+	}
+	return mux
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeText(w, http.StatusOK, "ok")
+}
+
+func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+	if s.opts.Catalog == nil || s.opts.Catalog.Current() == nil {
+		writeText(w, http.StatusServiceUnavailable, "no catalog loaded")
+		return
+	}
+	writeText(w, http.StatusOK, "ready")
+}
+
+func writeText(w http.ResponseWriter, status int, body string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	// Probes must reach the process, never a cache.
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}
+
+// ListenAndServe listens on Options.Listen and serves until ctx is
+// cancelled, then shuts down gracefully (see Serve).
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", s.opts.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.opts.Listen, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve answers requests on ln until ctx is cancelled. It then stops
+// accepting connections and waits up to Options.ShutdownTimeout for the
+// requests in flight, and returns nil if they all finished. Serve closes
+// ln.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		// Requests keep ctx's values but not its cancellation: the
+		// shutdown below lets them finish instead of cutting them off.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("listening", "addr", ln.Addr().String())
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "timeout", s.opts.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if err != nil {
+		err = fmt.Errorf("graceful shutdown: %w", errors.Join(err, srv.Close()))
+	}
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, fmt.Errorf("serve: %w", serr))
+	}
+	if err == nil {
+		s.log.Info("stopped")
+	}
+	return err
+}
