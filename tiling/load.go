@@ -143,6 +143,9 @@ func ParseTileMatrixSet(name string, data []byte) (*TileMatrixSet, error) {
 		default:
 			return nil, fail("%s: cornerOfOrigin %q is neither topLeft nor bottomLeft", where, m.CornerOfOrigin)
 		}
+		if b := tm.Bounds(); !finite(b.MinX) || !finite(b.MinY) || !finite(b.MaxX) || !finite(b.MaxY) {
+			return nil, fail("%s: the matrix extent is not a finite rectangle", where)
+		}
 		if i > 0 && !(tm.CellSize < s.Matrices[i-1].CellSize) {
 			return nil, fail("%s: tile matrices must go from coarsest to finest", where)
 		}

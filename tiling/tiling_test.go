@@ -155,6 +155,7 @@ func TestParseErrors(t *testing.T) {
 		"bad origin":     {strings.Replace(base, `[-20037508.3427892,20037508.3427892]`, `[1]`, 1), "pointOfOrigin"},
 		"bad corner":     {strings.Replace(base, `"tileWidth"`, `"cornerOfOrigin":"middle","tileWidth"`, 1), "cornerOfOrigin"},
 		"cell mismatch":  {strings.Replace(base, `"tileWidth"`, `"cellSize":3,"tileWidth"`, 1), "disagrees"},
+		"infinite":       {strings.Replace(strings.Replace(base, `559082264.0287178`, `1e308`, 1), `"matrixWidth":1`, `"matrixWidth":1000000`, 1), "finite"},
 		"variable":       {strings.Replace(base, `"tileWidth"`, `"variableMatrixWidths":[{"coalesce":2,"minTileRow":0,"maxTileRow":0}],"tileWidth"`, 1), "variableMatrixWidths"},
 	}
 	for name, tt := range tests {
