@@ -1,9 +1,15 @@
-// Package tileserve answers tile requests for every tile protocol (WMTS,
-// TMS, XYZ): it checks a tile key against the layer's limits, asks the
-// layer's provider, applies the missing-tile policy, and writes the tile
-// with the right Content-Type, Content-Encoding, ETag, Cache-Control and
-// conditional-request handling. The protocols differ only in how they parse
-// requests and report errors, so this part is written once.
+// Package tileserve holds what every tile protocol (WMTS, TMS, XYZ) does
+// the same way, so that it is written once. It answers tile requests: it
+// checks a tile key against the layer's limits, asks the layer's provider,
+// applies the missing-tile policy, and writes the tile with the right
+// Content-Type, Content-Encoding, ETag, Cache-Control and
+// conditional-request handling. It also reads the parts of request paths
+// the protocols share (segments, extensions, tile indexes), serves their
+// generated documents, and fills in their handlers' options.
+//
+// The protocols differ in their URL grammar and in how they report errors,
+// and that stays in each protocol's package: errors here are sentinels and
+// typed errors for each protocol's adapter to word as its own exception.
 package tileserve
 
 import (

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tuiles/tuiles/catalog"
+	"github.com/tuiles/tuiles/internal/tiletest"
 	"github.com/tuiles/tuiles/tiling"
 )
 
@@ -58,10 +59,7 @@ func testLayer(t *testing.T, p tiling.Provider, missing catalog.MissingTile, til
 	}
 	// Limits: the north-west quarter of the world, zooms 1 to 4.
 	b := set.Bounds()
-	ts, err := catalog.NewTileset(set, 1, 4, tiling.Bounds{MinX: b.MinX, MinY: 1, MaxX: -1, MaxY: b.MaxY}, p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := tiletest.Tileset(t, set, 1, 4, tiling.Bounds{MinX: b.MinX, MinY: 1, MaxX: -1, MaxY: b.MaxY}, p)
 	l := &catalog.Layer{
 		Name: "l", Formats: []tiling.Format{tiling.PNG}, Tilesets: []*catalog.Tileset{ts},
 		Missing: missing, Background: [3]uint8{200, 100, 50}, ModTime: layerModTime,
@@ -232,14 +230,6 @@ func TestFetchConcurrentBlanks(t *testing.T) {
 	wg.Wait()
 }
 
-func gz(b []byte) []byte {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	_, _ = zw.Write(b)
-	_ = zw.Close()
-	return buf.Bytes()
-}
-
 func serve(t *testing.T, tile tiling.Tile, maxAge time.Duration, method string, header ...string) (*httptest.ResponseRecorder, error) {
 	t.Helper()
 	r := httptest.NewRequest(method, "/tile", nil)
@@ -309,7 +299,7 @@ func TestWrite(t *testing.T) {
 
 func TestWriteGzip(t *testing.T) {
 	raw := []byte("vector tile bytes")
-	stored := tiling.Tile{Data: gz(raw), ContentEncoding: "gzip", ContentType: tiling.MVT.MediaType}
+	stored := tiling.Tile{Data: tiletest.Gzip(raw), ContentEncoding: "gzip", ContentType: tiling.MVT.MediaType}
 	stored.ETag = ETag(stored.Data)
 
 	w, err := serve(t, stored, time.Hour, "GET", "Accept-Encoding", "gzip, br")
@@ -410,7 +400,7 @@ func TestGunzipLimit(t *testing.T) {
 	if _, err := gunzip(huge); err == nil {
 		t.Error("no error for a decompression bomb")
 	}
-	out, err := gunzip(gz([]byte("ok")))
+	out, err := gunzip(tiletest.Gzip([]byte("ok")))
 	if err != nil || string(out) != "ok" {
 		t.Errorf("%q %v", out, err)
 	}

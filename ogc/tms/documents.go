@@ -1,7 +1,6 @@
 package tms
 
 import (
-	"bytes"
 	"encoding/xml"
 	"fmt"
 	"math"
@@ -9,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/internal/crs"
@@ -261,11 +259,7 @@ func writeXML(w http.ResponseWriter, r *http.Request, doc any) error {
 		return ows.Internal(fmt.Errorf("encoding TMS document: %w", err))
 	}
 	body = append([]byte(xml.Header), append(body, '\n')...)
-	h := w.Header()
-	h.Set("Content-Type", "application/xml; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("ETag", tileserve.ETag(body))
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+	tileserve.WriteDocument(w, r, "application/xml; charset=utf-8", body)
 	return nil
 }
 

@@ -24,9 +24,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/ogc/ows"
@@ -37,39 +34,18 @@ import (
 // Version is the only TMS version there is.
 const Version = "1.0.0"
 
-// Options configures a Handler.
-type Options struct {
-	// Catalog gives the layers in force; it is read once per request.
-	Catalog catalog.Source
-	// PublicURL is the URL clients reach the server at. Empty means it is
-	// derived from each request (see ows.BaseURL).
-	PublicURL string
-	// Tiles resolves and writes tiles; nil makes a private one.
-	Tiles *tileserve.Server
-	// Logger receives server-side failures; nil discards them.
-	Logger *slog.Logger
-}
+// Options configures a Handler; the tile protocols share its fields.
+type Options = tileserve.HandlerOptions
 
 // Handler answers TMS requests. The server mounts it at "/tms/"; it reads
 // the full request path. It is safe for concurrent use.
 type Handler struct {
-	catalog   catalog.Source
-	publicURL string
-	tiles     *tileserve.Server
-	log       *slog.Logger
+	opts Options // with defaults filled in
 }
 
 // NewHandler makes a Handler.
 func NewHandler(o Options) *Handler {
-	log := o.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	tiles := o.Tiles
-	if tiles == nil {
-		tiles = tileserve.New(log)
-	}
-	return &Handler{catalog: o.Catalog, publicURL: o.PublicURL, tiles: tiles, log: log}
+	return &Handler{opts: o.WithDefaults()}
 }
 
 // ServeHTTP routes the request and writes any error as a TMS error
@@ -85,9 +61,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Allow", "GET, HEAD")
 		return &ows.Error{Code: ows.CodeOperationNotSupported, Status: http.StatusMethodNotAllowed, Message: "only GET and HEAD are allowed"}
 	}
-	segs, err := splitPath(r.URL.EscapedPath())
+	segs, err := tileserve.SplitPath(r.URL.EscapedPath())
 	if err != nil {
-		return err
+		return pathError(err)
 	}
 	if len(segs) == 0 || segs[0] != "tms" {
 		return notFound("no TMS resource at this path")
@@ -100,13 +76,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		segs = segs[:len(segs)-1]
 	}
 	if len(segs) > 0 && segs[0] != Version {
-		return notFound("TMS version %q is not served; use %s", clip(segs[0]), Version)
+		return notFound("TMS version %q is not served; use %s", tileserve.Clip(segs[0]), Version)
 	}
-	cat := h.catalog.Current()
+	cat := h.opts.Catalog.Current()
 	if cat == nil {
 		return errNoCatalog()
 	}
-	base := ows.BaseURL(r, h.publicURL)
+	base := ows.BaseURL(r, h.opts.PublicURL)
 	switch len(segs) {
 	case 0:
 		return writeXML(w, r, servicesDocument(cat, base))
@@ -133,45 +109,33 @@ func (h *Handler) serveTile(w http.ResponseWriter, r *http.Request, cat *catalog
 	if err != nil {
 		return err
 	}
-	yText, ext, ok := cutExt(segs[4])
+	p, err := tileserve.ParseTilePath(segs[2], segs[3], segs[4])
+	if err != nil {
+		return pathError(err)
+	}
+	f, ok := l.Format(p.Ext)
 	if !ok {
-		return badRequest("the tile %q has no file extension", clip(segs[4]))
+		return notFound("layer %s has no format %q", l.Name, tileserve.Clip(p.Ext))
 	}
-	z, err := parseIndex("z", segs[2])
-	if err != nil {
-		return err
-	}
-	x, err := parseIndex("x", segs[3])
-	if err != nil {
-		return err
-	}
-	y, err := parseIndex("y", yText)
-	if err != nil {
-		return err
-	}
-	f, ok := l.Format(ext)
-	if !ok {
-		return notFound("layer %s has no format %q", l.Name, clip(ext))
-	}
-	m, ok := ts.Set.Level(z)
-	if !ok || y >= m.MatrixHeight || x >= m.MatrixWidth {
-		return outOfRange(z, x, y)
+	m, ok := ts.Set.Level(p.Z)
+	if !ok || p.Y >= m.MatrixHeight || p.X >= m.MatrixWidth {
+		return outOfRange(p)
 	}
 	k := tiling.Key{
 		Layer:         l.Name,
 		TileMatrixSet: ts.Set.ID,
-		Z:             z,
-		Col:           x,
-		Row:           m.MatrixHeight - 1 - y,
+		Z:             p.Z,
+		Col:           p.X,
+		Row:           m.MatrixHeight - 1 - p.Y,
 		Format:        f.Name,
-		Style:         defaultStyle(l),
+		Style:         tileserve.DefaultStyle(l),
 	}
-	t, err := h.tiles.Fetch(r.Context(), l, ts, k, f)
+	t, err := h.opts.Tiles.Fetch(r.Context(), l, ts, k, f)
 	if err != nil {
 		if errors.Is(err, tiling.ErrOutOfRange) {
 			// The wrapped message counts rows from the top, which would
 			// confuse a TMS client.
-			return outOfRange(z, x, y)
+			return outOfRange(p)
 		}
 		return err
 	}
@@ -182,94 +146,13 @@ func lookup(cat *catalog.Catalog, layer, set string) (*catalog.Layer, *catalog.T
 	l, ok := cat.Layer(layer)
 	if !ok {
 		return nil, nil, &ows.Error{Code: ows.CodeLayerNotDefined, Status: http.StatusNotFound,
-			Message: fmt.Sprintf("unknown layer %q", clip(layer)), Err: catalog.ErrUnknownLayer}
+			Message: fmt.Sprintf("unknown layer %q", tileserve.Clip(layer)), Err: catalog.ErrUnknownLayer}
 	}
 	ts, ok := l.Tileset(set)
 	if !ok {
-		return nil, nil, notFound("layer %s has no tiles in tile matrix set %q", l.Name, clip(set))
+		return nil, nil, notFound("layer %s has no tiles in tile matrix set %q", l.Name, tileserve.Clip(set))
 	}
 	return l, ts, nil
-}
-
-func defaultStyle(l *catalog.Layer) string {
-	if len(l.Styles) == 0 {
-		return ""
-	}
-	return l.Styles[0].Name
-}
-
-// splitPath splits an escaped URL path into unescaped segments, without the
-// leading empty one. Splitting before unescaping keeps %2F inside its
-// segment, and rejecting dot segments after unescaping catches %2e%2e, so no
-// spelling of a path walks out of its place.
-func splitPath(escaped string) ([]string, error) {
-	raw := strings.Split(strings.TrimPrefix(escaped, "/"), "/")
-	segs := make([]string, len(raw))
-	for i, s := range raw {
-		u, err := url.PathUnescape(s)
-		if err != nil {
-			return nil, badRequest("malformed path segment %q", clip(s))
-		}
-		if u == "" && i != len(raw)-1 {
-			return nil, badRequest("empty path segment")
-		}
-		if u == "." || u == ".." || strings.ContainsAny(u, "/\\") || hasControl(u) {
-			return nil, badRequest("invalid path segment %q", clip(u))
-		}
-		segs[i] = u
-	}
-	return segs, nil
-}
-
-func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			return true
-		}
-	}
-	return false
-}
-
-// cutExt splits "12.png" at its last dot.
-func cutExt(s string) (name, ext string, ok bool) {
-	i := strings.LastIndexByte(s, '.')
-	if i < 0 || i == len(s)-1 {
-		return s, "", false
-	}
-	return s[:i], s[i+1:], true
-}
-
-// maxIndex bounds tile indexes well above any matrix (tiling caps sides at
-// 2^30) and below int overflow.
-const maxIndex = 1 << 40
-
-// parseIndex reads a zoom level, column or row: plain decimal digits. A
-// well-formed number too big for any matrix is out of range (404), not
-// malformed (400).
-func parseIndex(name, s string) (int, error) {
-	if s == "" {
-		return 0, badRequest("%s is empty", name)
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, badRequest("%s %q is not a non-negative integer", name, clip(s))
-		}
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || v > maxIndex {
-		return 0, &ows.Error{Code: ows.CodeTileOutOfRange, Locator: name, Status: http.StatusNotFound,
-			Message: fmt.Sprintf("%s %s is out of range", name, clip(s)), Err: tiling.ErrOutOfRange}
-	}
-	return int(v), nil
-}
-
-// clip keeps echoed request text short.
-func clip(s string) string {
-	const max = 64
-	if len(s) > max {
-		return s[:max] + "…"
-	}
-	return s
 }
 
 func errNoCatalog() *ows.Error {
@@ -284,9 +167,38 @@ func notFound(format string, args ...any) *ows.Error {
 	return &ows.Error{Code: ows.CodeNotFound, Status: http.StatusNotFound, Message: fmt.Sprintf(format, args...)}
 }
 
-func outOfRange(z, x, y int) *ows.Error {
+// outOfRange names the tile as the client wrote it, y from the bottom.
+func outOfRange(p tileserve.TilePath) *ows.Error {
 	return &ows.Error{Code: ows.CodeTileOutOfRange, Status: http.StatusNotFound,
-		Message: fmt.Sprintf("tile %d/%d/%d is outside the tile map", z, x, y), Err: tiling.ErrOutOfRange}
+		Message: fmt.Sprintf("tile %d/%d/%d is outside the tile map", p.Z, p.X, p.Y), Err: tiling.ErrOutOfRange}
+}
+
+// pathError words the path errors of tileserve for TMS clients: text that
+// cannot be read is a 400, and a number too big for any matrix a 404, like
+// any other tile outside the map.
+func pathError(err error) error {
+	var pe *tileserve.PathError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	switch pe.Err {
+	case tileserve.ErrMalformedSegment:
+		return badRequest("malformed path segment %q", tileserve.Clip(pe.Text))
+	case tileserve.ErrEmptySegment:
+		return badRequest("empty path segment")
+	case tileserve.ErrInvalidSegment:
+		return badRequest("invalid path segment %q", tileserve.Clip(pe.Text))
+	case tileserve.ErrNoExtension:
+		return badRequest("the tile %q has no file extension", tileserve.Clip(pe.Text))
+	case tileserve.ErrEmptyIndex:
+		return badRequest("%s is empty", pe.Part)
+	case tileserve.ErrMalformedIndex:
+		return badRequest("%s %q is not a non-negative integer", pe.Part, tileserve.Clip(pe.Text))
+	case tileserve.ErrIndexTooLarge:
+		return &ows.Error{Code: ows.CodeTileOutOfRange, Locator: pe.Part, Status: http.StatusNotFound,
+			Message: fmt.Sprintf("%s %s is out of range", pe.Part, tileserve.Clip(pe.Text)), Err: tiling.ErrOutOfRange}
+	}
+	return err
 }
 
 // writeError maps err to a status and a TMS error document, and logs it
@@ -294,9 +206,9 @@ func outOfRange(z, x, y int) *ows.Error {
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := classify(err)
 	if status >= 500 {
-		h.log.LogAttrs(r.Context(), slog.LevelError, "tms request failed", slog.String("path", r.URL.Path), slog.Int("status", status), slog.Any("err", err))
+		h.opts.Logger.LogAttrs(r.Context(), slog.LevelError, "tms request failed", slog.String("path", r.URL.Path), slog.Int("status", status), slog.Any("err", err))
 	} else {
-		h.log.LogAttrs(r.Context(), slog.LevelDebug, "tms request refused", slog.String("path", r.URL.Path), slog.Int("status", status), slog.Any("err", err))
+		h.opts.Logger.LogAttrs(r.Context(), slog.LevelDebug, "tms request refused", slog.String("path", r.URL.Path), slog.Int("status", status), slog.Any("err", err))
 	}
 	hd := w.Header()
 	for _, k := range []string{"ETag", "Last-Modified", "Content-Encoding", "Vary"} {

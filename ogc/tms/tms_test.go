@@ -2,13 +2,8 @@ package tms_test
 
 import (
 	"bytes"
-	"compress/gzip"
-	"context"
 	"encoding/xml"
 	"fmt"
-	"image"
-	"image/color"
-	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -16,12 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	_ "image/jpeg"
-	_ "image/png"
-
-	_ "golang.org/x/image/webp"
-
 	"github.com/tuiles/tuiles/catalog"
+	"github.com/tuiles/tuiles/internal/tiletest"
 	"github.com/tuiles/tuiles/ogc/tms"
 )
 
@@ -104,7 +95,7 @@ func TestServicesDocument(t *testing.T) {
 	h := newFixture(t).handler("")
 	for _, path := range []string{"/tms/", "/tms"} {
 		t.Run(path, func(t *testing.T) {
-			w := do(h, "GET", path)
+			w := tiletest.Do(h, "GET", path)
 			if w.Code != http.StatusOK {
 				t.Fatalf("status %d: %s", w.Code, w.Body)
 			}
@@ -125,7 +116,7 @@ func TestTileMapServiceDocument(t *testing.T) {
 	h := newFixture(t).handler("https://tiles.example.org/maps/")
 	for _, path := range []string{"/tms/1.0.0/", "/tms/1.0.0"} {
 		t.Run(path, func(t *testing.T) {
-			w := do(h, "GET", path)
+			w := tiletest.Do(h, "GET", path)
 			if w.Code != http.StatusOK {
 				t.Fatalf("status %d: %s", w.Code, w.Body)
 			}
@@ -179,7 +170,7 @@ func TestTileMapDocument(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			w := do(h, "GET", tt.path)
+			w := tiletest.Do(h, "GET", tt.path)
 			if w.Code != http.StatusOK {
 				t.Fatalf("status %d: %s", w.Code, w.Body)
 			}
@@ -217,8 +208,8 @@ func TestTileMapDocument(t *testing.T) {
 	}
 
 	t.Run("LAMB93", func(t *testing.T) {
-		set := fx.sets["LAMB93"]
-		w := do(h, "GET", "/tms/1.0.0/world/LAMB93")
+		set := fx.Sets["LAMB93"]
+		w := tiletest.Do(h, "GET", "/tms/1.0.0/world/LAMB93")
 		var doc tileMapXML
 		decodeXML(t, w, &doc)
 		b := set.Bounds()
@@ -252,7 +243,7 @@ func TestGDALReadsTileMap(t *testing.T) {
 	for _, set := range []string{"WebMercatorQuad", "WorldCRS84Quad"} {
 		t.Run(set, func(t *testing.T) {
 			var doc tileMapXML
-			decodeXML(t, do(h, "GET", "/tms/1.0.0/world/"+set), &doc)
+			decodeXML(t, tiletest.Do(h, "GET", "/tms/1.0.0/world/"+set), &doc)
 			sets := doc.TileSets.TileSet
 			for i, ts := range sets {
 				if ts.Order != i {
@@ -265,7 +256,7 @@ func TestGDALReadsTileMap(t *testing.T) {
 			template := strings.TrimSuffix(sets[0].Href, "/0") + "/${z}/${x}/${y}.${format}"
 			last := len(sets) - 1
 			height := doc.BoundingBox.MaxY - doc.BoundingBox.MinY
-			m := fx.sets[set]
+			m := fx.Sets[set]
 			for z := 0; z <= 3; z++ {
 				res := sets[last].UnitsPerPixel * math.Exp2(float64(last-z))
 				tileGround := res * float64(doc.TileFormat.Height)
@@ -273,8 +264,8 @@ func TestGDALReadsTileMap(t *testing.T) {
 					y := int(math.Floor(height/tileGround+0.5)) - row - 1
 					for col := 0; col < m.Matrices[z].MatrixWidth; col++ {
 						u := strings.NewReplacer("${z}", strconv.Itoa(z), "${x}", strconv.Itoa(col), "${y}", strconv.Itoa(y), "${format}", doc.TileFormat.Extension).Replace(template)
-						w := do(h, "GET", strings.TrimPrefix(u, "http://example.com"))
-						want := tileData(fullKey("world", set, "png", z, col, row))
+						w := tiletest.Do(h, "GET", strings.TrimPrefix(u, "http://example.com"))
+						want := tiletest.TileData(tiletest.Key("world", set, "png", z, col, row))
 						if w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), want) {
 							t.Fatalf("GDAL tile %s = %d %q, want %q", u, w.Code, w.Body, want)
 						}
@@ -311,8 +302,8 @@ func TestRowFlip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s/%d/%d/%d", tt.set, tt.z, tt.x, tt.y), func(t *testing.T) {
-			w := do(h, "GET", fmt.Sprintf("/tms/1.0.0/world/%s/%d/%d/%d.png", tt.set, tt.z, tt.x, tt.y))
-			want := tileData(fullKey("world", tt.set, "png", tt.z, tt.x, tt.row))
+			w := tiletest.Do(h, "GET", fmt.Sprintf("/tms/1.0.0/world/%s/%d/%d/%d.png", tt.set, tt.z, tt.x, tt.y))
+			want := tiletest.TileData(tiletest.Key("world", tt.set, "png", tt.z, tt.x, tt.row))
 			if w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), want) {
 				t.Fatalf("%d %q, want %q", w.Code, w.Body, want)
 			}
@@ -326,321 +317,95 @@ func TestRowFlip(t *testing.T) {
 func TestFormats(t *testing.T) {
 	h := newFixture(t).handler("")
 	for ext, want := range map[string]string{"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "webp": "webp", "PNG": "png"} {
-		w := do(h, "GET", "/tms/1.0.0/world/WebMercatorQuad/1/0/0."+ext)
-		if w.Code != http.StatusOK || w.Body.String() != string(tileData(fullKey("world", "WebMercatorQuad", want, 1, 0, 1))) {
+		w := tiletest.Do(h, "GET", "/tms/1.0.0/world/WebMercatorQuad/1/0/0."+ext)
+		if w.Code != http.StatusOK || w.Body.String() != string(tiletest.TileData(tiletest.Key("world", "WebMercatorQuad", want, 1, 0, 1))) {
 			t.Errorf("%s: %d %q", ext, w.Code, w.Body)
 		}
 	}
 }
 
 func TestMissingTiles(t *testing.T) {
-	h := newFixture(t).handler("")
-	tests := []struct {
-		path   string
-		status int
-		ct     string
-		format string // decoded image format, "" for no body
-		pixel  color.NRGBA
-	}{
-		{"/tms/1.0.0/sparse/WebMercatorQuad/2/1/1.png", http.StatusOK, "image/png", "png", color.NRGBA{}},
-		{"/tms/1.0.0/sparse/WebMercatorQuad/2/1/1.jpeg", http.StatusOK, "image/jpeg", "jpeg", color.NRGBA{10, 20, 30, 255}},
-		{"/tms/1.0.0/sparse/WebMercatorQuad/2/1/1.webp", http.StatusOK, "image/webp", "webp", color.NRGBA{}},
-		{"/tms/1.0.0/sparsevec/WebMercatorQuad/2/1/1.pbf", http.StatusNoContent, "application/vnd.mapbox-vector-tile", "", color.NRGBA{}},
-		{"/tms/1.0.0/holes/WebMercatorQuad/2/1/1.png", http.StatusNotFound, "application/xml; charset=utf-8", "", color.NRGBA{}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.path, func(t *testing.T) {
-			w := do(h, "GET", tt.path)
-			if w.Code != tt.status || w.Header().Get("Content-Type") != tt.ct {
-				t.Fatalf("%d %q: %s", w.Code, w.Header().Get("Content-Type"), w.Body)
-			}
-			if tt.format == "" {
-				if tt.status == http.StatusNoContent && w.Body.Len() != 0 {
-					t.Errorf("204 with a body")
-				}
-				return
-			}
-			img, format, err := image.Decode(w.Body)
-			if err != nil || format != tt.format {
-				t.Fatalf("%s %v", format, err)
-			}
-			if b := img.Bounds(); b.Dx() != 256 || b.Dy() != 256 {
-				t.Errorf("size %v", b)
-			}
-			px := color.NRGBAModel.Convert(img.At(100, 100)).(color.NRGBA)
-			d := func(a, b uint8) bool { return int(a)-int(b) <= 3 && int(b)-int(a) <= 3 }
-			if px.A != tt.pixel.A || (px.A != 0 && !(d(px.R, tt.pixel.R) && d(px.G, tt.pixel.G) && d(px.B, tt.pixel.B))) {
-				t.Errorf("pixel %v, want %v", px, tt.pixel)
-			}
-		})
-	}
+	tiletest.CheckMissingTiles(t, newFixture(t).handler(""), "/tms/1.0.0/", "application/xml; charset=utf-8")
 }
 
 func TestOutOfRange(t *testing.T) {
 	h := newFixture(t).handler("")
-	for _, path := range []string{
-		"/tms/1.0.0/world/WebMercatorQuad/7/0/0.png", // above MaxZoom
-		"/tms/1.0.0/world/WebMercatorQuad/1/2/0.png", // x past the matrix
-		"/tms/1.0.0/world/WebMercatorQuad/1/0/2.png", // y past the matrix
-		"/tms/1.0.0/world/WorldCRS84Quad/0/2/0.png",  // 2x1
-		"/tms/1.0.0/world/WorldCRS84Quad/0/0/1.png",  // 2x1
-		"/tms/1.0.0/world/LAMB93/3/2/0.png",          // 2x3
-		"/tms/1.0.0/world/LAMB93/3/0/3.png",
-		"/tms/1.0.0/world/LAMB93/99/0/0.png",           // no such level
-		"/tms/1.0.0/france/WebMercatorQuad/1/0/0.png",  // below MinZoom
-		"/tms/1.0.0/france/WebMercatorQuad/13/0/0.png", // above MaxZoom
-		"/tms/1.0.0/france/WebMercatorQuad/5/0/0.png",  // outside the bounds
-		"/tms/1.0.0/france/WebMercatorQuad/5/31/31.png",
-		"/tms/1.0.0/world/WebMercatorQuad/0/0/99999999999999999999.png",
-		"/tms/1.0.0/world/WebMercatorQuad/99999999999999999999/0/0.png",
-	} {
-		w := do(h, "GET", path)
-		if w.Code != http.StatusNotFound {
-			t.Errorf("%s: %d %s", path, w.Code, w.Body)
-			continue
-		}
-		var e errorXML
-		decodeXML(t, w, &e)
-		if e.Message == "" {
-			t.Errorf("%s: empty message", path)
-		}
-	}
+	tiletest.CheckStatuses(t, h, tiletest.OutOfRangeTiles("/tms/1.0.0/"), checkError)
 	// Inside the limits of the France layer: Paris at zoom 5 is column 16,
 	// row 11 from the top, so y = 31-11 = 20.
-	if w := do(h, "GET", "/tms/1.0.0/france/WebMercatorQuad/5/16/20.png"); w.Code != http.StatusOK {
+	if w := tiletest.Do(h, "GET", "/tms/1.0.0/france/WebMercatorQuad/5/16/20.png"); w.Code != http.StatusOK {
 		t.Errorf("Paris: %d %s", w.Code, w.Body)
+	}
+}
+
+// checkError fails unless w holds a TMS error document that no cache
+// keeps.
+func checkError(t *testing.T, w *httptest.ResponseRecorder) {
+	t.Helper()
+	var e errorXML
+	decodeXML(t, w, &e)
+	if e.Message == "" || len(e.Message) > 200 {
+		t.Errorf("message %q", e.Message)
+	}
+	if cc := w.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q", cc)
+	}
+	if w.Header().Get("ETag") != "" {
+		t.Errorf("error with an ETag")
 	}
 }
 
 func TestConditionalAndHead(t *testing.T) {
 	h := newFixture(t).handler("")
-	const path = "/tms/1.0.0/world/WebMercatorQuad/2/1/1.png"
-	w := do(h, "GET", path)
-	etag := w.Header().Get("ETag")
-	if w.Code != http.StatusOK || etag == "" || !strings.HasPrefix(etag, `"`) {
-		t.Fatalf("%d ETag %q", w.Code, etag)
-	}
-	if cc := w.Header().Get("Cache-Control"); cc != "public, max-age=3600" {
-		t.Errorf("Cache-Control %q", cc)
-	}
-	if lm := w.Header().Get("Last-Modified"); lm != modTime.Format(http.TimeFormat) {
-		t.Errorf("Last-Modified %q", lm)
-	}
-	if w2 := do(h, "GET", path, "If-None-Match", etag); w2.Code != http.StatusNotModified || w2.Body.Len() != 0 {
-		t.Errorf("If-None-Match: %d", w2.Code)
-	}
-	if w2 := do(h, "GET", path, "If-None-Match", `"other"`); w2.Code != http.StatusOK {
-		t.Errorf("other ETag: %d", w2.Code)
-	}
-	if w2 := do(h, "GET", path, "If-Modified-Since", modTime.Format(http.TimeFormat)); w2.Code != http.StatusNotModified {
-		t.Errorf("If-Modified-Since: %d", w2.Code)
-	}
-	head := do(h, "HEAD", path)
-	if head.Code != http.StatusOK || head.Body.Len() != 0 || head.Header().Get("ETag") != etag ||
-		head.Header().Get("Content-Type") != "image/png" || head.Header().Get("Content-Length") != strconv.Itoa(w.Body.Len()) {
-		t.Errorf("HEAD: %d %v body %d", head.Code, head.Header(), head.Body.Len())
-	}
+	tiletest.CheckConditional(t, h, "/tms/1.0.0/world/WebMercatorQuad/2/1/1.png", "image/png")
 
 	// Documents have ETags too.
 	for _, doc := range []string{"/tms/", "/tms/1.0.0/", "/tms/1.0.0/world/LAMB93"} {
-		w := do(h, "GET", doc)
+		w := tiletest.Do(h, "GET", doc)
 		etag := w.Header().Get("ETag")
 		if etag == "" {
 			t.Fatalf("%s: no ETag", doc)
 		}
-		if w2 := do(h, "GET", doc, "If-None-Match", etag); w2.Code != http.StatusNotModified {
+		if w2 := tiletest.Do(h, "GET", doc, "If-None-Match", etag); w2.Code != http.StatusNotModified {
 			t.Errorf("%s If-None-Match: %d", doc, w2.Code)
 		}
-		if head := do(h, "HEAD", doc); head.Code != http.StatusOK || head.Body.Len() != 0 || head.Header().Get("ETag") != etag {
+		if head := tiletest.Do(h, "HEAD", doc); head.Code != http.StatusOK || head.Body.Len() != 0 || head.Header().Get("ETag") != etag {
 			t.Errorf("%s HEAD: %d %d", doc, head.Code, head.Body.Len())
 		}
 	}
 }
 
 func TestGzipTiles(t *testing.T) {
-	h := newFixture(t).handler("")
-	const path = "/tms/1.0.0/roads/WebMercatorQuad/3/4/5.pbf"
-	want := tileData(fullKey("roads", "WebMercatorQuad", "pbf", 3, 4, 2))
-	tests := []struct {
-		acceptEncoding string
-		gzipped        bool
-	}{
-		{"gzip", true},
-		{"gzip, deflate, br", true},
-		{"br;q=1.0, gzip;q=0.8", true},
-		{"*", true},
-		{"", false},
-		{"identity", false},
-		{"gzip;q=0", false},
-		{"deflate, gzip; q=0", false},
-	}
-	etags := map[bool]string{}
-	for _, tt := range tests {
-		t.Run(tt.acceptEncoding, func(t *testing.T) {
-			w := do(h, "GET", path, "Accept-Encoding", tt.acceptEncoding)
-			if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/vnd.mapbox-vector-tile" {
-				t.Fatalf("%d %v", w.Code, w.Header())
-			}
-			if !strings.Contains(w.Header().Get("Vary"), "Accept-Encoding") {
-				t.Errorf("no Vary: Accept-Encoding")
-			}
-			if cc := w.Header().Get("Cache-Control"); cc != "public, max-age=600" {
-				t.Errorf("Cache-Control %q", cc)
-			}
-			body := w.Body.Bytes()
-			if tt.gzipped {
-				if w.Header().Get("Content-Encoding") != "gzip" {
-					t.Fatalf("Content-Encoding %q", w.Header().Get("Content-Encoding"))
-				}
-				zr, err := gzip.NewReader(bytes.NewReader(body))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if body, err = io.ReadAll(zr); err != nil {
-					t.Fatal(err)
-				}
-			} else if ce := w.Header().Get("Content-Encoding"); ce != "" {
-				t.Fatalf("Content-Encoding %q", ce)
-			}
-			if !bytes.Equal(body, want) {
-				t.Errorf("body %q", body)
-			}
-			etag := w.Header().Get("ETag")
-			if prev, ok := etags[tt.gzipped]; ok && prev != etag {
-				t.Errorf("ETag %s, before %s", etag, prev)
-			}
-			etags[tt.gzipped] = etag
-			if w2 := do(h, "GET", path, "Accept-Encoding", tt.acceptEncoding, "If-None-Match", etag); w2.Code != http.StatusNotModified {
-				t.Errorf("If-None-Match: %d", w2.Code)
-			}
-		})
-	}
-	if etags[true] == etags[false] {
-		t.Errorf("gzip and identity share the ETag %s", etags[true])
-	}
+	// y 5 from the bottom of level 3 is row 2 from the top.
+	want := tiletest.TileData(tiletest.Key("roads", "WebMercatorQuad", "pbf", 3, 4, 2))
+	tiletest.CheckGzipNegotiation(t, newFixture(t).handler(""), "/tms/1.0.0/roads/WebMercatorQuad/3/4/5.pbf", want)
 }
 
 // TestBadRequests: no request path, however hostile, gets a 5xx.
 func TestBadRequests(t *testing.T) {
-	h := newFixture(t).handler("")
-	const big = "99999999999999999999"
-	tests := []struct {
-		path   string
-		status int
-	}{
-		{"/tms/1.0.0/world/WebMercatorQuad/a/0/0.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/a/0.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/0/a.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/-1/0/0.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/-1/0.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/0/-1.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/+1/0/0.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/1.5/0/0.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/1/0.5/0.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/1/0/0.5.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/1e3/0/0.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/0x1/0/0.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/%20/0/0.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad//0/0.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/0/0", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/0/0.", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/0/.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/" + big + "/0/0.png", 404},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/" + big + "/0.png", 404},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/0/" + big + ".png", 404},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/0/9223372036854775807.png", 404},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/0/0.gif", 404},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/0/0.pbf", 404},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/0/0.png.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/0/0.png/", 404},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/0", 404},
-		{"/tms/1.0.0/world/WebMercatorQuad/0", 404},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/0/0/0.png", 404},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/0/0.png/extra", 404},
-		{"/tms/1.0.0/world", 404},
-		{"/tms/1.0.0/world/", 404},
-		{"/tms/1.0.0/nosuch/WebMercatorQuad/0/0/0.png", 404},
-		{"/tms/1.0.0/nosuch/WebMercatorQuad", 404},
-		{"/tms/1.0.0/world/NoSuchSet/0/0/0.png", 404},
-		{"/tms/1.0.0/world/NoSuchSet", 404},
-		{"/tms/1.0.0/roads/LAMB93/0/0/0.pbf", 404},
-		{"/tms/1.0.0/World/WebMercatorQuad/0/0/0.png", 404},
-		{"/tms/2.0.0/world/WebMercatorQuad/0/0/0.png", 404},
-		{"/tms/2.0.0/", 404},
-		{"/wmts/1.0.0/", 404},
-		{"/", 404},
-		{"/tms/1.0.0/../1.0.0/world/WebMercatorQuad/0/0/0.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad/../../../../etc/passwd", 400},
-		{"/tms/1.0.0/%2e%2e/world/WebMercatorQuad/0/0/0.png", 400},
-		{"/tms/1.0.0/world/%2E%2E/0/0/0.png", 400},
-		{"/tms/1.0.0/world/./0/0/0.png", 400},
-		{"/tms/1.0.0/world%2fWebMercatorQuad/0/0/0.png", 400},
-		{"/tms/1.0.0/world/WebMercatorQuad%2f0/0/0.png", 400},
-		{"/tms/1.0.0/world%5cWebMercatorQuad/0/0/0.png", 400},
-		{"/tms/1.0.0/world%00/WebMercatorQuad/0/0/0.png", 400},
-		{"/tms/1.0.0/%zz/WebMercatorQuad/0/0/0.png", 404},
-		{"/tms/1.0.0/world/WebMercatorQuad/0/0/0.%00", 400},
-		{"/tms/1.0.0/<script>/WebMercatorQuad/0/0/0.png", 404},
-		{"/tms/1.0.0/" + strings.Repeat("x", 5000) + "/WebMercatorQuad/0/0/0.png", 404},
-		{"/tms/1.0.0/" + strings.Repeat("a/", 500), 404},
-		{"/tms/1.0.0/" + strings.Repeat("a/", 500) + "0.png", 404},
-	}
-	for _, tt := range tests {
-		name := tt.path
-		if len(name) > 80 {
-			name = name[:80]
-		}
-		t.Run(name, func(t *testing.T) {
-			w := do(h, "GET", tt.path)
-			if w.Code != tt.status {
-				t.Fatalf("status %d, want %d: %s", w.Code, tt.status, w.Body)
-			}
-			var e errorXML
-			decodeXML(t, w, &e)
-			if e.Message == "" || len(e.Message) > 200 {
-				t.Errorf("message %q", e.Message)
-			}
-			if cc := w.Header().Get("Cache-Control"); cc != "no-store" {
-				t.Errorf("Cache-Control %q", cc)
-			}
-			if w.Header().Get("ETag") != "" {
-				t.Errorf("error with an ETag")
-			}
-		})
-	}
+	cases := append(tiletest.BadTilePaths("/tms/1.0.0/"), []tiletest.StatusCase{
+		{Target: "/tms/2.0.0/world/WebMercatorQuad/0/0/0.png", Status: 404},
+		{Target: "/tms/2.0.0/", Status: 404},
+		{Target: "/wmts/1.0.0/", Status: 404},
+		{Target: "/", Status: 404},
+		{Target: "/tms/1.0.0/../1.0.0/world/WebMercatorQuad/0/0/0.png", Status: 400},
+	}...)
+	tiletest.CheckStatuses(t, newFixture(t).handler(""), cases, checkError)
 }
 
 func TestMethods(t *testing.T) {
-	h := newFixture(t).handler("")
-	for _, m := range []string{"POST", "PUT", "DELETE", "PATCH", "OPTIONS"} {
-		w := do(h, m, "/tms/1.0.0/world/WebMercatorQuad/0/0/0.png")
-		if w.Code != http.StatusMethodNotAllowed || w.Header().Get("Allow") != "GET, HEAD" {
-			t.Errorf("%s: %d Allow %q", m, w.Code, w.Header().Get("Allow"))
-		}
-	}
+	tiletest.CheckMethods(t, newFixture(t).handler(""), "/tms/1.0.0/world/WebMercatorQuad/0/0/0.png", "/tms/1.0.0/world/WebMercatorQuad")
 }
 
 // TestRequestContext: a cancelled request reaches the provider as
 // cancelled and is not reported as a server bug.
 func TestRequestContext(t *testing.T) {
-	h := newFixture(t).handler("")
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	r := httptest.NewRequest("GET", "/tms/1.0.0/world/WebMercatorQuad/0/0/0.png", nil).WithContext(ctx)
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	if w.Code != http.StatusServiceUnavailable {
-		t.Errorf("status %d", w.Code)
-	}
+	tiletest.CheckCancelled(t, newFixture(t).handler(""), "/tms/1.0.0/world/WebMercatorQuad/0/0/0.png")
 }
 
-type nilSource struct{}
-
-func (nilSource) Current() *catalog.Catalog { return nil }
-
 func TestNoCatalog(t *testing.T) {
-	h := tms.NewHandler(tms.Options{Catalog: nilSource{}})
-	if w := do(h, "GET", "/tms/1.0.0/"); w.Code != http.StatusServiceUnavailable {
+	h := tms.NewHandler(tms.Options{Catalog: tiletest.NilSource{}})
+	if w := tiletest.Do(h, "GET", "/tms/1.0.0/"); w.Code != http.StatusServiceUnavailable {
 		t.Errorf("status %d", w.Code)
 	}
 }
@@ -653,11 +418,11 @@ func TestCatalogSwap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fx.live.Swap(empty)
-	if w := do(h, "GET", "/tms/1.0.0/world/WebMercatorQuad/0/0/0.png"); w.Code != http.StatusNotFound {
+	fx.Live.Swap(empty)
+	if w := tiletest.Do(h, "GET", "/tms/1.0.0/world/WebMercatorQuad/0/0/0.png"); w.Code != http.StatusNotFound {
 		t.Errorf("status %d", w.Code)
 	}
-	w := do(h, "GET", "/tms/1.0.0/")
+	w := tiletest.Do(h, "GET", "/tms/1.0.0/")
 	var doc tileMapServiceXML
 	decodeXML(t, w, &doc)
 	if len(doc.TileMaps) != 0 || !bytes.Contains(w.Body.Bytes(), []byte("<TileMaps>")) {
@@ -666,14 +431,5 @@ func TestCatalogSwap(t *testing.T) {
 }
 
 func BenchmarkTMSTile(b *testing.B) {
-	h := newFixture(b).handler("")
-	r := httptest.NewRequest("GET", "/tms/1.0.0/world/WebMercatorQuad/6/33/40.png", nil)
-	b.ReportAllocs()
-	for b.Loop() {
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		if w.Code != http.StatusOK {
-			b.Fatal(w.Code)
-		}
-	}
+	tiletest.Bench(b, newFixture(b).handler(""), httptest.NewRequest("GET", "/tms/1.0.0/world/WebMercatorQuad/6/33/40.png", nil))
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/tuiles/tuiles/internal/tiletest"
 	"github.com/tuiles/tuiles/ogc/tileserve"
 	"github.com/tuiles/tuiles/ogc/xyz"
 )
@@ -19,9 +20,9 @@ func TestSameTilesAsXYZ(t *testing.T) {
 	fx := newFixture(t)
 	tiles := tileserve.New(nil)
 	tmsH := fx.handler("")
-	xyzH := xyz.NewHandler(xyz.Options{Catalog: fx.live, Tiles: tiles})
+	xyzH := xyz.NewHandler(xyz.Options{Catalog: fx.Live, Tiles: tiles})
 	for _, set := range []string{"WebMercatorQuad", "WorldCRS84Quad", "LAMB93"} {
-		s := fx.sets[set]
+		s := fx.Sets[set]
 		for z := 0; z <= 5; z++ {
 			m := s.Matrices[z]
 			if set == "WebMercatorQuad" && m.MatrixHeight != 1<<z {
@@ -32,8 +33,8 @@ func TestSameTilesAsXYZ(t *testing.T) {
 			}
 			for x := 0; x < m.MatrixWidth; x++ {
 				for y := 0; y < m.MatrixHeight; y++ {
-					a := do(tmsH, "GET", fmt.Sprintf("/tms/1.0.0/world/%s/%d/%d/%d.png", set, z, x, y))
-					b := do(xyzH, "GET", fmt.Sprintf("/tiles/world/%s/%d/%d/%d.png", set, z, x, m.MatrixHeight-1-y))
+					a := tiletest.Do(tmsH, "GET", fmt.Sprintf("/tms/1.0.0/world/%s/%d/%d/%d.png", set, z, x, y))
+					b := tiletest.Do(xyzH, "GET", fmt.Sprintf("/tiles/world/%s/%d/%d/%d.png", set, z, x, m.MatrixHeight-1-y))
 					if a.Code != http.StatusOK || b.Code != http.StatusOK {
 						t.Fatalf("%s %d/%d/%d: TMS %d, XYZ %d", set, z, x, y, a.Code, b.Code)
 					}

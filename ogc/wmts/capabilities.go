@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/internal/crs"
@@ -173,16 +172,12 @@ type tileMatrixElem struct {
 // load) get a 304 while nothing changed; http.ServeContent handles HEAD
 // and the conditional headers.
 func (h *Handler) writeCapabilities(w http.ResponseWriter, r *http.Request, cat *catalog.Catalog, s sections, mediaType string) error {
-	base := ows.BaseURL(r, h.publicURL)
+	base := ows.BaseURL(r, h.opts.PublicURL)
 	body, err := encodeCapabilities(capabilities(cat, base, s))
 	if err != nil {
 		return fmt.Errorf("wmts: encoding capabilities: %w", err)
 	}
-	hd := w.Header()
-	hd.Set("Content-Type", mediaType+"; charset=utf-8")
-	hd.Set("Cache-Control", "no-cache")
-	hd.Set("ETag", tileserve.ETag(body))
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+	tileserve.WriteDocument(w, r, mediaType+"; charset=utf-8", body)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tuiles/tuiles/catalog"
+	"github.com/tuiles/tuiles/internal/tiletest"
 	"github.com/tuiles/tuiles/ogc/wmts"
 )
 
@@ -127,7 +128,7 @@ func (d *capsDoc) set(t *testing.T, id string) capsSet {
 // capabilities document and reads it back.
 func getCapabilities(t *testing.T, h http.Handler, target string) (*capsDoc, []byte) {
 	t.Helper()
-	w := do(h, http.MethodGet, target)
+	w := tiletest.Do(h, http.MethodGet, target)
 	if w.Code != http.StatusOK {
 		t.Fatalf("GET %s: status %d, body %s", target, w.Code, w.Body)
 	}
@@ -389,7 +390,7 @@ func TestCapabilitiesHeaders(t *testing.T) {
 		// No acceptable type: the default rather than an error (OWS 1.1).
 		{"/wmts?SERVICE=WMTS&REQUEST=GetCapabilities&AcceptFormats=application/json", "application/xml"},
 	} {
-		w := do(h, http.MethodGet, c.target)
+		w := tiletest.Do(h, http.MethodGet, c.target)
 		mt, _, err := mime.ParseMediaType(w.Header().Get("Content-Type"))
 		if w.Code != http.StatusOK || err != nil || mt != c.mediaType {
 			t.Errorf("%s: status %d, Content-Type %q, want %s", c.target, w.Code, w.Header().Get("Content-Type"), c.mediaType)
@@ -399,10 +400,10 @@ func TestCapabilitiesHeaders(t *testing.T) {
 			t.Errorf("%s: no ETag", c.target)
 			continue
 		}
-		if w2 := do(h, http.MethodGet, c.target, "If-None-Match", etag); w2.Code != http.StatusNotModified {
+		if w2 := tiletest.Do(h, http.MethodGet, c.target, "If-None-Match", etag); w2.Code != http.StatusNotModified {
 			t.Errorf("%s with If-None-Match: status %d, want 304", c.target, w2.Code)
 		}
-		if w2 := do(h, http.MethodHead, c.target); w2.Code != http.StatusOK || w2.Body.Len() != 0 || w2.Header().Get("ETag") != etag {
+		if w2 := tiletest.Do(h, http.MethodHead, c.target); w2.Code != http.StatusOK || w2.Body.Len() != 0 || w2.Header().Get("ETag") != etag {
 			t.Errorf("%s HEAD: status %d, %d body bytes, ETag %q", c.target, w2.Code, w2.Body.Len(), w2.Header().Get("ETag"))
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tuiles/tuiles/internal/tiletest"
 	"github.com/tuiles/tuiles/ogc/ows"
 )
 
@@ -156,13 +157,13 @@ func TestErrors(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			for _, p := range fx.providers {
-				p.calls.Store(0)
+				p.Calls.Store(0)
 			}
 			method := c.method
 			if method == "" {
 				method = http.MethodGet
 			}
-			w := do(h, method, c.target)
+			w := tiletest.Do(h, method, c.target)
 			checkException(t, w, c.status, c.code, c.locator)
 			if c.status == http.StatusMethodNotAllowed && w.Header().Get("Allow") != "GET, HEAD" {
 				t.Errorf("Allow %q", w.Header().Get("Allow"))
@@ -171,7 +172,7 @@ func TestErrors(t *testing.T) {
 			// looked for.
 			if !strings.Contains(c.target, "holes") {
 				for name, p := range fx.providers {
-					if n := p.calls.Load(); n != 0 {
+					if n := p.Calls.Load(); n != 0 {
 						t.Errorf("provider of %s called %d times", name, n)
 					}
 				}

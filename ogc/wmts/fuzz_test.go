@@ -4,13 +4,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/tuiles/tuiles/internal/tiletest"
 )
 
 // fuzzHandler is the fixture's handler with the broken store repaired, so
 // that any 5xx the fuzzer finds is the handler's fault.
 func fuzzHandler(f *testing.F) http.Handler {
 	fx := newFixture(f)
-	fx.providers["broken"].err = nil
+	fx.providers["broken"].Err = nil
 	return fx.handler("")
 }
 
@@ -48,7 +50,7 @@ func FuzzRESTPath(f *testing.F) {
 	h := fuzzHandler(f)
 	f.Fuzz(func(t *testing.T, path string) {
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, newRequest(http.MethodGet, path))
+		h.ServeHTTP(w, tiletest.NewRequest(http.MethodGet, path))
 		checkFuzzResponse(t, path, w)
 	})
 }

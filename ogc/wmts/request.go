@@ -1,15 +1,15 @@
 package wmts
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/ogc/ows"
+	"github.com/tuiles/tuiles/ogc/tileserve"
 	"github.com/tuiles/tuiles/tiling"
 )
 
@@ -85,7 +85,7 @@ func parseKVPTile(kvp ows.KVP) (tileRequest, error) {
 		return tileRequest{}, err
 	}
 	if version != Version {
-		return tileRequest{}, ows.InvalidParameter("VERSION", "VERSION must be %s, not %q", Version, clip(version))
+		return tileRequest{}, ows.InvalidParameter("VERSION", "VERSION must be %s, not %q", Version, tileserve.Clip(version))
 	}
 	var req tileRequest
 	for _, p := range []struct {
@@ -117,10 +117,10 @@ func parseKVPTile(kvp ows.KVP) (tileRequest, error) {
 // parseRESTTile reads {layer}/{style}/{set}/{matrix}/{row}/{col}.{ext},
 // already split into unescaped, checked segments.
 func parseRESTTile(segs []string) (tileRequest, error) {
-	col, ext, ok := cutExt(segs[5])
+	col, ext, ok := tileserve.CutExt(segs[5])
 	if !ok {
 		return tileRequest{}, &ows.Error{Code: ows.CodeInvalidParameterValue, Locator: locFormat, Status: http.StatusBadRequest,
-			Message: fmt.Sprintf("the tile %q has no file extension", clip(segs[5]))}
+			Message: fmt.Sprintf("the tile %q has no file extension", tileserve.Clip(segs[5]))}
 	}
 	return tileRequest{layer: segs[0], style: segs[1], set: segs[2], matrix: segs[3], row: segs[4], col: col, format: ext, rest: true}, nil
 }
@@ -141,11 +141,11 @@ func resolveTile(cat *catalog.Catalog, req tileRequest) (resolvedTile, error) {
 	l, ok := cat.Layer(req.layer)
 	if !ok || len(l.Tilesets) == 0 {
 		return resolvedTile{}, &ows.Error{Code: ows.CodeInvalidParameterValue, Locator: locLayer, Status: http.StatusBadRequest,
-			Message: fmt.Sprintf("unknown layer %q", clip(req.layer)), Err: catalog.ErrUnknownLayer}
+			Message: fmt.Sprintf("unknown layer %q", tileserve.Clip(req.layer)), Err: catalog.ErrUnknownLayer}
 	}
 	style, ok := lookupStyle(l, req.style)
 	if !ok {
-		return resolvedTile{}, ows.InvalidParameter(locStyle, "layer %s has no style %q", l.Name, clip(req.style))
+		return resolvedTile{}, ows.InvalidParameter(locStyle, "layer %s has no style %q", l.Name, tileserve.Clip(req.style))
 	}
 	var f tiling.Format
 	if req.rest {
@@ -154,23 +154,23 @@ func resolveTile(cat *catalog.Catalog, req tileRequest) (resolvedTile, error) {
 		f, ok = l.FormatByMediaType(req.format)
 	}
 	if !ok {
-		return resolvedTile{}, ows.InvalidParameter(locFormat, "layer %s has no format %q (it has %s)", l.Name, clip(req.format), formatList(l, req.rest))
+		return resolvedTile{}, ows.InvalidParameter(locFormat, "layer %s has no format %q (it has %s)", l.Name, tileserve.Clip(req.format), formatList(l, req.rest))
 	}
 	ts, ok := l.Tileset(req.set)
 	if !ok {
-		return resolvedTile{}, ows.InvalidParameter(locTileMatrixSet, "layer %s has no tile matrix set %q", l.Name, clip(req.set))
+		return resolvedTile{}, ows.InvalidParameter(locTileMatrixSet, "layer %s has no tile matrix set %q", l.Name, tileserve.Clip(req.set))
 	}
 	_, z, ok := ts.Set.Matrix(req.matrix)
 	if !ok {
-		return resolvedTile{}, ows.InvalidParameter(locTileMatrix, "tile matrix set %s has no tile matrix %q", ts.Set.ID, clip(req.matrix))
+		return resolvedTile{}, ows.InvalidParameter(locTileMatrix, "tile matrix set %s has no tile matrix %q", ts.Set.ID, tileserve.Clip(req.matrix))
 	}
-	row, err := parseIndex(locTileRow, req.row)
+	row, err := tileserve.ParseIndex(locTileRow, req.row)
 	if err != nil {
-		return resolvedTile{}, err
+		return resolvedTile{}, pathError(err)
 	}
-	col, err := parseIndex(locTileCol, req.col)
+	col, err := tileserve.ParseIndex(locTileCol, req.col)
 	if err != nil {
-		return resolvedTile{}, err
+		return resolvedTile{}, pathError(err)
 	}
 	return resolvedTile{
 		layer:   l,
@@ -211,27 +211,6 @@ func formatList(l *catalog.Layer, ext bool) string {
 	return strings.Join(names, ", ")
 }
 
-// parseIndex reads TileRow or TileCol: plain decimal digits. Signs,
-// exponents, spaces and numbers beyond int are malformed
-// (InvalidParameterValue); a well-formed number outside the matrix is
-// TileOutOfRange, which Fetch reports.
-func parseIndex(name, s string) (int, error) {
-	if s == "" {
-		return 0, ows.MissingParameter(name)
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, ows.InvalidParameter(name, "%s %q is not a non-negative integer", name, clip(s))
-		}
-	}
-	v, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, &ows.Error{Code: ows.CodeInvalidParameterValue, Locator: name, Status: http.StatusBadRequest,
-			Message: fmt.Sprintf("%s %s is too large", name, clip(s)), Err: err}
-	}
-	return v, nil
-}
-
 // outOfRange turns Fetch's ErrOutOfRange into a TileOutOfRange exception
 // whose locator names the parameter at fault: the row or column outside
 // the matrix or the layer's limits, or the matrix when the layer has no
@@ -241,7 +220,7 @@ func outOfRange(ts *catalog.Tileset, k tiling.Key, req tileRequest, cause error)
 	m, ok := ts.Set.Level(k.Z)
 	if !ok {
 		e.Locator = locTileMatrix
-		e.Message = fmt.Sprintf("tile matrix %s is not in tile matrix set %s", clip(req.matrix), ts.Set.ID)
+		e.Message = fmt.Sprintf("tile matrix %s is not in tile matrix set %s", tileserve.Clip(req.matrix), ts.Set.ID)
 		return e
 	}
 	switch {
@@ -321,7 +300,7 @@ func parseCapabilitiesRequest(kvp ows.KVP) (capabilitiesRequest, error) {
 		}
 		if !found {
 			return cr, &ows.Error{Code: ows.CodeVersionNegotiation, Status: http.StatusBadRequest,
-				Message: fmt.Sprintf("this server supports WMTS %s only, not %s", Version, clip(versions))}
+				Message: fmt.Sprintf("this server supports WMTS %s only, not %s", Version, tileserve.Clip(versions))}
 		}
 	}
 	list, err := single(kvp, "SECTIONS")
@@ -347,7 +326,7 @@ func parseCapabilitiesRequest(kvp ows.KVP) (capabilitiesRequest, error) {
 			case strings.EqualFold(name, "Themes"):
 				cr.sections |= sectionThemes
 			default:
-				return cr, ows.InvalidParameter("SECTIONS", "unknown section %q", clip(name))
+				return cr, ows.InvalidParameter("SECTIONS", "unknown section %q", tileserve.Clip(name))
 			}
 		}
 	}
@@ -376,60 +355,33 @@ func parseCapabilitiesRequest(kvp ows.KVP) (capabilitiesRequest, error) {
 	return cr, nil
 }
 
-// splitPath splits an escaped URL path into unescaped segments, without the
-// leading empty one. Splitting before unescaping keeps %2F inside its
-// segment, and checking segments after unescaping catches %2e%2e, so no
-// spelling of a path can name something outside the tile space. Nothing
-// here reaches a file system, but a cache keyed by these strings might.
-func splitPath(escaped string) ([]string, error) {
-	raw := strings.Split(strings.TrimPrefix(escaped, "/"), "/")
-	segs := make([]string, len(raw))
-	for i, s := range raw {
-		u, err := url.PathUnescape(s)
-		if err != nil {
-			return nil, badPath("malformed path segment %q", clip(s))
-		}
-		if u == "" && i != len(raw)-1 {
-			return nil, badPath("empty path segment")
-		}
-		if u == "." || u == ".." || strings.ContainsAny(u, "/\\") || hasControl(u) {
-			return nil, badPath("invalid path segment %q", clip(u))
-		}
-		segs[i] = u
+// pathError words the path errors of tileserve as WMTS exceptions, the
+// same for both encodings: a path that cannot be read is
+// InvalidParameterValue, and a bad TileRow or TileCol is located by its KVP
+// name. Signs, exponents, spaces and numbers beyond int are malformed; a
+// well-formed number outside the matrix is TileOutOfRange, which Fetch
+// reports.
+func pathError(err error) error {
+	var pe *tileserve.PathError
+	if !errors.As(err, &pe) {
+		return err
 	}
-	return segs, nil
-}
-
-func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			return true
-		}
+	switch pe.Err {
+	case tileserve.ErrMalformedSegment:
+		return badPath("malformed path segment %q", tileserve.Clip(pe.Text))
+	case tileserve.ErrEmptySegment:
+		return badPath("empty path segment")
+	case tileserve.ErrInvalidSegment:
+		return badPath("invalid path segment %q", tileserve.Clip(pe.Text))
+	case tileserve.ErrEmptyIndex:
+		return ows.MissingParameter(pe.Part)
+	case tileserve.ErrMalformedIndex:
+		return ows.InvalidParameter(pe.Part, "%s %q is not a non-negative integer", pe.Part, tileserve.Clip(pe.Text))
+	case tileserve.ErrIndexTooLarge:
+		return &ows.Error{Code: ows.CodeInvalidParameterValue, Locator: pe.Part, Status: http.StatusBadRequest,
+			Message: fmt.Sprintf("%s %s is too large", pe.Part, tileserve.Clip(pe.Text)), Err: err}
 	}
-	return false
-}
-
-// cutExt splits "12.png" at its last dot.
-func cutExt(s string) (name, ext string, ok bool) {
-	i := strings.LastIndexByte(s, '.')
-	if i < 0 || i == len(s)-1 {
-		return s, "", false
-	}
-	return s[:i], s[i+1:], true
-}
-
-// clip keeps echoed request text short in messages and logs. It cuts on a
-// rune boundary so the message stays valid UTF-8.
-func clip(s string) string {
-	const max = 64
-	if len(s) <= max {
-		return s
-	}
-	i := max
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + "…"
+	return err
 }
 
 func badPath(format string, args ...any) *ows.Error {

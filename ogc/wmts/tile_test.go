@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tuiles/tuiles/internal/tiletest"
 	"github.com/tuiles/tuiles/ogc/ows"
 	"github.com/tuiles/tuiles/ogc/wmts"
 	"github.com/tuiles/tuiles/tiling"
@@ -76,33 +77,30 @@ func (c tileCase) rest() string {
 func TestGetTile(t *testing.T) {
 	fx := newFixture(t)
 	h := fx.handler("")
-	key := func(layer, set, format string, z, col, row int) tiling.Key {
-		return tiling.Key{Layer: layer, TileMatrixSet: set, Style: "default", Format: format, Z: z, Col: col, Row: row}
-	}
 	for _, c := range []tileCase{
-		{"web mercator png", "world", "default", "WebMercatorQuad", "1", "image/png", "png", "0", "1", key("world", "WebMercatorQuad", "png", 1, 1, 0)},
-		{"web mercator jpeg", "world", "default", "WebMercatorQuad", "2", "image/jpeg", "jpeg", "3", "2", key("world", "WebMercatorQuad", "jpeg", 2, 2, 3)},
-		{"empty style is the default", "world", "", "WebMercatorQuad", "0", "image/png", "png", "0", "0", key("world", "WebMercatorQuad", "png", 0, 0, 0)},
-		{"CRS84", "world", "default", "WorldCRS84Quad", "1", "image/png", "png", "1", "3", key("world", "WorldCRS84Quad", "png", 1, 3, 1)},
-		{"LAMB93", "world", "default", "LAMB93", "3", "image/png", "png", "2", "1", key("world", "LAMB93", "png", 3, 1, 2)},
-		{"EPSG:4326", "world", "default", "WorldEPSG4326", "2", "image/png", "png", "3", "7", key("world", "WorldEPSG4326", "png", 2, 7, 3)},
+		{"web mercator png", "world", "default", "WebMercatorQuad", "1", "image/png", "png", "0", "1", tiletest.Key("world", "WebMercatorQuad", "png", 1, 1, 0)},
+		{"web mercator jpeg", "world", "default", "WebMercatorQuad", "2", "image/jpeg", "jpeg", "3", "2", tiletest.Key("world", "WebMercatorQuad", "jpeg", 2, 2, 3)},
+		{"empty style is the default", "world", "", "WebMercatorQuad", "0", "image/png", "png", "0", "0", tiletest.Key("world", "WebMercatorQuad", "png", 0, 0, 0)},
+		{"CRS84", "world", "default", "WorldCRS84Quad", "1", "image/png", "png", "1", "3", tiletest.Key("world", "WorldCRS84Quad", "png", 1, 3, 1)},
+		{"LAMB93", "world", "default", "LAMB93", "3", "image/png", "png", "2", "1", tiletest.Key("world", "LAMB93", "png", 3, 1, 2)},
+		{"EPSG:4326", "world", "default", "WorldEPSG4326", "2", "image/png", "png", "3", "7", tiletest.Key("world", "WorldEPSG4326", "png", 2, 7, 3)},
 		// Matrix identifiers are not zoom numbers: "b" is the second
 		// level. Rows count from the top even for a bottom-left origin.
-		{"bottom-left set", "world", "default", "BottomLeftCRS84", "b", "image/png", "png", "0", "3", key("world", "BottomLeftCRS84", "png", 1, 3, 0)},
-		{"france inside limits", "france", "default", "WebMercatorQuad", "2", "image/png", "png", "1", "2", key("france", "WebMercatorQuad", "png", 2, 2, 1)},
-		{"france in PM", "france", "default", "PM", "3", "image/png", "png", "2", "4", key("france", "PM", "png", 3, 4, 2)},
-		{"layer name to escape", oddName, "default", "WorldCRS84Quad", "1", "image/png", "png", "0", "0", key(oddName, "WorldCRS84Quad", "png", 1, 0, 0)},
-		{"jpg alias", "world", "default", "WebMercatorQuad", "1", "image/jpeg", "jpg", "1", "1", key("world", "WebMercatorQuad", "jpeg", 1, 1, 1)},
+		{"bottom-left set", "world", "default", "BottomLeftCRS84", "b", "image/png", "png", "0", "3", tiletest.Key("world", "BottomLeftCRS84", "png", 1, 3, 0)},
+		{"france inside limits", "france", "default", "WebMercatorQuad", "2", "image/png", "png", "1", "2", tiletest.Key("france", "WebMercatorQuad", "png", 2, 2, 1)},
+		{"france in PM", "france", "default", "PM", "3", "image/png", "png", "2", "4", tiletest.Key("france", "PM", "png", 3, 4, 2)},
+		{"layer name to escape", oddName, "default", "WorldCRS84Quad", "1", "image/png", "png", "0", "0", tiletest.Key(oddName, "WorldCRS84Quad", "png", 1, 0, 0)},
+		{"jpg alias", "world", "default", "WebMercatorQuad", "1", "image/jpeg", "jpg", "1", "1", tiletest.Key("world", "WebMercatorQuad", "jpeg", 1, 1, 1)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			kvp := do(h, http.MethodGet, c.kvp())
-			rest := do(h, http.MethodGet, c.rest())
+			kvp := tiletest.Do(h, http.MethodGet, c.kvp())
+			rest := tiletest.Do(h, http.MethodGet, c.rest())
 			for _, w := range []*httptest.ResponseRecorder{kvp, rest} {
 				if w.Code != http.StatusOK {
 					t.Fatalf("status %d: %s", w.Code, w.Body)
 				}
 			}
-			if got, want := kvp.Body.String(), string(tileData(c.want)); got != want {
+			if got, want := kvp.Body.String(), string(tiletest.TileData(c.want)); got != want {
 				t.Errorf("KVP tile %q, want %q", got, want)
 			}
 			sameResponse(t, kvp, rest)
@@ -130,20 +128,20 @@ func sameResponse(t *testing.T, a, b *httptest.ResponseRecorder) {
 func TestGetTileVectorGzip(t *testing.T) {
 	h := newFixture(t).handler("")
 	c := tileCase{layer: "roads", style: "default", set: "WebMercatorQuad", matrix: "3", mediaType: "application/vnd.mapbox-vector-tile", ext: "pbf", row: "2", col: "4"}
-	want := tileData(tiling.Key{Layer: "roads", TileMatrixSet: "WebMercatorQuad", Style: "default", Format: "pbf", Z: 3, Col: 4, Row: 2})
+	want := tiletest.TileData(tiling.Key{Layer: "roads", TileMatrixSet: "WebMercatorQuad", Style: "default", Format: "pbf", Z: 3, Col: 4, Row: 2})
 	for _, gz := range []bool{true, false} {
 		var hdr []string
 		if gz {
 			hdr = []string{"Accept-Encoding", "gzip"}
 		}
-		kvp, rest := do(h, http.MethodGet, c.kvp(), hdr...), do(h, http.MethodGet, c.rest(), hdr...)
+		kvp, rest := tiletest.Do(h, http.MethodGet, c.kvp(), hdr...), tiletest.Do(h, http.MethodGet, c.rest(), hdr...)
 		sameResponse(t, kvp, rest)
 		body := kvp.Body.Bytes()
 		if gz {
 			if kvp.Header().Get("Content-Encoding") != "gzip" {
 				t.Fatalf("Content-Encoding %q", kvp.Header().Get("Content-Encoding"))
 			}
-			body = gunzip(t, body)
+			body = tiletest.Gunzip(t, body)
 		}
 		if !bytes.Equal(body, want) {
 			t.Errorf("gzip %v: body %q, want %q", gz, body, want)
@@ -151,7 +149,7 @@ func TestGetTileVectorGzip(t *testing.T) {
 	}
 	// A missing vector tile of a MissingEmpty layer is 204, both ways.
 	c.matrix, c.row, c.col = "5", "0", "0"
-	kvp, rest := do(h, http.MethodGet, c.kvp()), do(h, http.MethodGet, c.rest())
+	kvp, rest := tiletest.Do(h, http.MethodGet, c.kvp()), tiletest.Do(h, http.MethodGet, c.rest())
 	sameResponse(t, kvp, rest)
 	if kvp.Code != http.StatusNoContent {
 		t.Errorf("missing vector tile: status %d", kvp.Code)
@@ -161,22 +159,22 @@ func TestGetTileVectorGzip(t *testing.T) {
 func TestGetTileConditionalAndHead(t *testing.T) {
 	h := newFixture(t).handler("")
 	c := tileCase{layer: "world", style: "default", set: "WorldCRS84Quad", matrix: "2", mediaType: "image/png", ext: "png", row: "1", col: "5"}
-	first := do(h, http.MethodGet, c.kvp())
+	first := tiletest.Do(h, http.MethodGet, c.kvp())
 	etag := first.Header().Get("ETag")
 	if first.Code != http.StatusOK || etag == "" || first.Header().Get("Cache-Control") != "public, max-age=3600" {
 		t.Fatalf("status %d, ETag %q, Cache-Control %q", first.Code, etag, first.Header().Get("Cache-Control"))
 	}
 	for _, target := range []string{c.kvp(), c.rest()} {
-		if w := do(h, http.MethodGet, target, "If-None-Match", etag); w.Code != http.StatusNotModified || w.Body.Len() != 0 {
+		if w := tiletest.Do(h, http.MethodGet, target, "If-None-Match", etag); w.Code != http.StatusNotModified || w.Body.Len() != 0 {
 			t.Errorf("%s If-None-Match: status %d, %d bytes", target, w.Code, w.Body.Len())
 		}
-		if w := do(h, http.MethodGet, target, "If-None-Match", `"other"`); w.Code != http.StatusOK {
+		if w := tiletest.Do(h, http.MethodGet, target, "If-None-Match", `"other"`); w.Code != http.StatusOK {
 			t.Errorf("%s If-None-Match other: status %d", target, w.Code)
 		}
-		if w := do(h, http.MethodGet, target, "If-Modified-Since", modTime.Format(http.TimeFormat)); w.Code != http.StatusNotModified {
+		if w := tiletest.Do(h, http.MethodGet, target, "If-Modified-Since", tiletest.ModTime.Format(http.TimeFormat)); w.Code != http.StatusNotModified {
 			t.Errorf("%s If-Modified-Since: status %d", target, w.Code)
 		}
-		w := do(h, http.MethodHead, target)
+		w := tiletest.Do(h, http.MethodHead, target)
 		if w.Code != http.StatusOK || w.Body.Len() != 0 || w.Header().Get("ETag") != etag || w.Header().Get("Content-Length") != first.Header().Get("Content-Length") {
 			t.Errorf("%s HEAD: status %d, %d bytes, ETag %q, Content-Length %q", target, w.Code, w.Body.Len(), w.Header().Get("ETag"), w.Header().Get("Content-Length"))
 		}
@@ -187,7 +185,7 @@ func TestGetTileMissing(t *testing.T) {
 	h := newFixture(t).handler("")
 	// MissingEmpty: a blank tile, the same both ways.
 	c := tileCase{layer: "sparse", style: "default", set: "WebMercatorQuad", matrix: "2", mediaType: "image/png", ext: "png", row: "1", col: "1"}
-	kvp, rest := do(h, http.MethodGet, c.kvp()), do(h, http.MethodGet, c.rest())
+	kvp, rest := tiletest.Do(h, http.MethodGet, c.kvp()), tiletest.Do(h, http.MethodGet, c.rest())
 	sameResponse(t, kvp, rest)
 	if kvp.Code != http.StatusOK || !bytes.HasPrefix(kvp.Body.Bytes(), []byte("\x89PNG")) {
 		t.Errorf("blank tile: status %d, %q", kvp.Code, kvp.Body.Bytes()[:min(8, kvp.Body.Len())])
@@ -220,7 +218,7 @@ func TestGetTileInternalError(t *testing.T) {
 	c := tileCase{layer: "broken", style: "default", set: "WebMercatorQuad", matrix: "1", mediaType: "image/png", ext: "png", row: "0", col: "0"}
 	for _, target := range []string{c.kvp(), c.rest()} {
 		rec.records = nil
-		w := do(h, http.MethodGet, target)
+		w := tiletest.Do(h, http.MethodGet, target)
 		checkException(t, w, http.StatusInternalServerError, ows.CodeNoApplicableCode, "")
 		if strings.Contains(w.Body.String(), "sqlite") || strings.Contains(w.Body.String(), "/srv/secret") {
 			t.Errorf("the cause leaks to the client: %s", w.Body)
@@ -248,11 +246,11 @@ func TestGetTileContext(t *testing.T) {
 	h := fx.handler("")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	r := newRequest(http.MethodGet, tileQuery()).WithContext(ctx)
+	r := tiletest.NewRequest(http.MethodGet, tileQuery()).WithContext(ctx)
 	w := httptest.NewRecorder()
-	calls := fx.providers["world"].calls.Load()
+	calls := fx.providers["world"].Calls.Load()
 	h.ServeHTTP(w, r)
-	if fx.providers["world"].calls.Load() != calls+1 {
+	if fx.providers["world"].Calls.Load() != calls+1 {
 		t.Fatal("the provider was not asked")
 	}
 	checkException(t, w, http.StatusServiceUnavailable, ows.CodeNoApplicableCode, "")
@@ -261,6 +259,6 @@ func TestGetTileContext(t *testing.T) {
 func TestNoCatalog(t *testing.T) {
 	h := wmts.NewHandler(wmts.Options{})
 	for _, target := range []string{"/wmts/1.0.0/WMTSCapabilities.xml", tileQuery()} {
-		checkException(t, do(h, http.MethodGet, target), http.StatusServiceUnavailable, ows.CodeNoApplicableCode, "")
+		checkException(t, tiletest.Do(h, http.MethodGet, target), http.StatusServiceUnavailable, ows.CodeNoApplicableCode, "")
 	}
 }

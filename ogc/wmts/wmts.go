@@ -47,40 +47,17 @@ const (
 	capabilitiesFile = "WMTSCapabilities.xml"
 )
 
-// Options configures a Handler.
-type Options struct {
-	// Catalog gives the layers in force; it is read once per request, so
-	// a reload never mixes two snapshots in one answer.
-	Catalog catalog.Source
-	// PublicURL is the URL clients reach the server at, written into the
-	// capabilities. Empty means it is derived from each request (see
-	// ows.BaseURL).
-	PublicURL string
-	// Tiles resolves and writes tiles; nil makes a private one.
-	Tiles *tileserve.Server
-	// Logger receives one record per failed request; nil discards them.
-	Logger *slog.Logger
-}
+// Options configures a Handler; the tile protocols share its fields.
+type Options = tileserve.HandlerOptions
 
 // Handler answers WMTS requests. It is safe for concurrent use.
 type Handler struct {
-	catalog   catalog.Source
-	publicURL string
-	tiles     *tileserve.Server
-	log       *slog.Logger
+	opts Options // with defaults filled in
 }
 
 // NewHandler makes a Handler.
 func NewHandler(o Options) *Handler {
-	log := o.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	tiles := o.Tiles
-	if tiles == nil {
-		tiles = tileserve.New(log)
-	}
-	return &Handler{catalog: o.Catalog, publicURL: o.PublicURL, tiles: tiles, log: log}
+	return &Handler{opts: o.WithDefaults()}
 }
 
 // ServeHTTP routes the request and writes any error as an OWS exception
@@ -97,9 +74,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		return &ows.Error{Code: ows.CodeOperationNotSupported, Status: http.StatusMethodNotAllowed,
 			Message: "only GET and HEAD are allowed"}
 	}
-	segs, err := splitPath(r.URL.EscapedPath())
+	segs, err := tileserve.SplitPath(r.URL.EscapedPath())
 	if err != nil {
-		return err
+		return pathError(err)
 	}
 	if len(segs) == 0 || segs[0] != "wmts" {
 		return noResource()
@@ -148,7 +125,7 @@ func (h *Handler) serveKVP(w http.ResponseWriter, r *http.Request) error {
 	}
 	// OGC values are case-sensitive, but rejecting "wmts" helps nobody.
 	if !strings.EqualFold(service, "WMTS") {
-		return ows.InvalidParameter("SERVICE", "SERVICE must be WMTS, not %q", clip(service))
+		return ows.InvalidParameter("SERVICE", "SERVICE must be WMTS, not %q", tileserve.Clip(service))
 	}
 	request, err := single(kvp, "REQUEST")
 	if err != nil {
@@ -182,14 +159,14 @@ func (h *Handler) serveKVP(w http.ResponseWriter, r *http.Request) error {
 		// features to query, so the capabilities offer no InfoFormat.
 		return ows.OperationNotSupported("GetFeatureInfo")
 	}
-	return ows.OperationNotSupported(clip(request))
+	return ows.OperationNotSupported(tileserve.Clip(request))
 }
 
 func (h *Handler) current() (*catalog.Catalog, error) {
-	if h.catalog == nil {
+	if h.opts.Catalog == nil {
 		return nil, errNoCatalog()
 	}
-	cat := h.catalog.Current()
+	cat := h.opts.Catalog.Current()
 	if cat == nil {
 		return nil, errNoCatalog()
 	}
@@ -203,7 +180,7 @@ func (h *Handler) serveTile(w http.ResponseWriter, r *http.Request, cat *catalog
 	if err != nil {
 		return err
 	}
-	t, err := h.tiles.Fetch(r.Context(), rt.layer, rt.tileset, rt.key, rt.format)
+	t, err := h.opts.Tiles.Fetch(r.Context(), rt.layer, rt.tileset, rt.key, rt.format)
 	if err != nil {
 		if errors.Is(err, tiling.ErrOutOfRange) {
 			return outOfRange(rt.tileset, rt.key, req, err)
@@ -230,10 +207,10 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	case e.Status >= 500 && e.Status != http.StatusNotImplemented:
 		level = slog.LevelError
 	}
-	h.log.LogAttrs(r.Context(), level, "wmts request failed",
+	h.opts.Logger.LogAttrs(r.Context(), level, "wmts request failed",
 		slog.String("method", r.Method),
-		slog.String("path", clip(r.URL.Path)),
-		slog.String("query", clip(r.URL.RawQuery)),
+		slog.String("path", tileserve.Clip(r.URL.Path)),
+		slog.String("query", tileserve.Clip(r.URL.RawQuery)),
 		slog.Int("status", e.Status),
 		slog.String("code", e.Code),
 		slog.Any("err", err))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/internal/crs"
@@ -116,16 +115,9 @@ func (h *Handler) serveTileJSON(w http.ResponseWriter, r *http.Request, l *catal
 	enc := json.NewEncoder(&buf)
 	// Attributions hold HTML links; keep them readable.
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(NewTileJSON(l, ts, ows.BaseURL(r, h.publicURL))); err != nil {
+	if err := enc.Encode(NewTileJSON(l, ts, ows.BaseURL(r, h.opts.PublicURL))); err != nil {
 		return ows.Internal(fmt.Errorf("encoding TileJSON of layer %s: %w", l.Name, err))
 	}
-	body := buf.Bytes()
-	hd := w.Header()
-	hd.Set("Content-Type", "application/json")
-	// Revalidate every time: the document changes when the catalog is
-	// reloaded, and the ETag makes revalidation cheap.
-	hd.Set("Cache-Control", "no-cache")
-	hd.Set("ETag", tileserve.ETag(body))
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+	tileserve.WriteDocument(w, r, "application/json", buf.Bytes())
 	return nil
 }
