@@ -177,7 +177,11 @@ func tileMapDocument(l *catalog.Layer, ts *catalog.Tileset, base string) tileMap
 		TileSets:   tileSets{Profile: profile(set)},
 	}
 	href := tileMapURL(base, l, set)
-	for z := ts.MinZoom; z <= ts.MaxZoom; z++ {
+	// TileSets start at level 0 even when the data starts deeper: GDAL
+	// accepts a TileMap only if its TileSets are ordered 0, 1, 2, … and it
+	// takes the tile URL pattern from the first one. Tiles of the levels
+	// above MinZoom stay outside the layer's limits and answer 404.
+	for z := 0; z <= ts.MaxZoom; z++ {
 		d.TileSets.TileSet = append(d.TileSets.TileSet, tileSet{
 			Href:          href + "/" + strconv.Itoa(z),
 			UnitsPerPixel: num(set.Matrices[z].CellSize),

@@ -194,12 +194,14 @@ func TestTileMapDocument(t *testing.T) {
 			if tf.Width != 256 || tf.Height != 256 || tf.MediaType != tt.format || tf.Extension != tt.ext {
 				t.Errorf("TileFormat %+v", tf)
 			}
-			if len(doc.TileSets.TileSet) != tt.maxZ-tt.minZ+1 {
-				t.Fatalf("%d tile sets", len(doc.TileSets.TileSet))
+			// Every level from 0 is listed, whatever MinZoom: GDAL needs
+			// TileSets ordered 0, 1, 2, …
+			if len(doc.TileSets.TileSet) != tt.maxZ+1 {
+				t.Fatalf("%d tile sets, want levels 0 to %d", len(doc.TileSets.TileSet), tt.maxZ)
 			}
 			base := "http://example.com" + strings.TrimSuffix(tt.path, "/")
 			for i, ts := range doc.TileSets.TileSet {
-				z := tt.minZ + i
+				z := i
 				if ts.Order != z || ts.Href != base+"/"+strconv.Itoa(z) || !near(ts.UnitsPerPixel, tt.cell0/math.Exp2(float64(z))) {
 					t.Errorf("TileSet %d = %+v", i, ts)
 				}
