@@ -9,10 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/tuiles/tuiles/internal/crs"
+	"github.com/tuiles/tuiles/store"
 	"github.com/tuiles/tuiles/tiling"
 )
 
@@ -55,8 +57,14 @@ func New(service Service, layers []*Layer) (*Catalog, error) {
 		if _, dup := c.byName[l.Name]; dup {
 			return nil, fmt.Errorf("catalog: layer %q is published twice", l.Name)
 		}
-		if len(l.Formats) == 0 {
+		if len(l.Tilesets) == 0 && l.Features == nil {
+			return nil, fmt.Errorf("catalog: layer %q has neither tiles nor features", l.Name)
+		}
+		if len(l.Tilesets) > 0 && len(l.Formats) == 0 {
 			return nil, fmt.Errorf("catalog: layer %q has no format", l.Name)
+		}
+		if l.Features != nil && (l.Features.Source == nil || l.Features.Table == "") {
+			return nil, fmt.Errorf("catalog: layer %q has features without a store table", l.Name)
 		}
 		if len(l.Styles) == 0 {
 			l.Styles = []Style{{Name: "default", Title: "Default"}}
@@ -90,6 +98,39 @@ func (c *Catalog) Layers() []*Layer { return c.layers }
 func (c *Catalog) Layer(name string) (*Layer, bool) {
 	l, ok := c.byName[name]
 	return l, ok
+}
+
+// Protocol names a service a layer can be published through.
+type Protocol string
+
+// The protocols of layers.
+const (
+	WMTS Protocol = "wmts"
+	TMS  Protocol = "tms"
+	XYZ  Protocol = "xyz"
+	WFS  Protocol = "wfs"
+)
+
+// LayersFor returns the layers published through svc, in publication
+// order.
+func (c *Catalog) LayersFor(svc Protocol) []*Layer {
+	var out []*Layer
+	for _, l := range c.layers {
+		if l.Publishes(svc) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// LayerFor finds a layer published through svc; a layer that exists but
+// is not published there is not found, so that services never leak it.
+func (c *Catalog) LayerFor(svc Protocol, name string) (*Layer, bool) {
+	l, ok := c.byName[name]
+	if !ok || !l.Publishes(svc) {
+		return nil, false
+	}
+	return l, true
 }
 
 // TileMatrixSets returns every set used by at least one layer, in first-use
@@ -146,6 +187,34 @@ type Layer struct {
 	VectorLayers json.RawMessage
 	// ModTime is when the layer's data last changed, for Last-Modified.
 	ModTime time.Time
+	// Features is the layer's vector data in the store, published over
+	// WFS; nil for a tile-only layer.
+	Features *Features
+	// Services the layer is published through; nil means every service
+	// its data can feed (tiles: WMTS, TMS, XYZ; features: WFS).
+	Services []Protocol
+}
+
+// Publishes tells whether the layer is published through svc: svc must be
+// listed (or Services be nil) and the layer must have the data svc needs.
+func (l *Layer) Publishes(svc Protocol) bool {
+	hasData := len(l.Tilesets) > 0
+	if svc == WFS {
+		hasData = l.Features != nil
+	}
+	if !hasData {
+		return false
+	}
+	if l.Services == nil {
+		return true
+	}
+	return slices.Contains(l.Services, svc)
+}
+
+// Features locates a layer's features: one table of a store.
+type Features struct {
+	Source store.Source
+	Table  string
 }
 
 // Tileset finds the layer's tileset in the set with the given identifier.

@@ -2,10 +2,12 @@ package catalog
 
 import (
 	"context"
+	"iter"
 	"strings"
 	"testing"
 
 	"github.com/tuiles/tuiles/internal/crs"
+	"github.com/tuiles/tuiles/store"
 	"github.com/tuiles/tuiles/tiling"
 )
 
@@ -99,6 +101,9 @@ func TestNewCatalog(t *testing.T) {
 		"two different tile matrix":    {layer("a", ts), layer("b", ts2)},
 		"without a tile matrix set":    {layer("a", &Tileset{Provider: noTiles{}})},
 		"limits do not match the zoom": {layer("a", &Tileset{Set: wm, MinZoom: 0, MaxZoom: 3, Provider: noTiles{}})},
+		"neither tiles nor features":   {{Name: "x"}},
+		"features without a store":     {{Name: "x", Features: &Features{Table: "t"}}},
+		"features without a store tab": {{Name: "x", Features: &Features{Source: noFeatures{}}}},
 	} {
 		if _, err := New(Service{}, layers); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s: err = %v", name, err)
@@ -138,4 +143,58 @@ func TestLiveSwap(t *testing.T) {
 	if prev := live.Swap(b); prev != a || live.Current() != b {
 		t.Error("swap")
 	}
+}
+
+func TestPublishes(t *testing.T) {
+	wm := builtin(t, "WebMercatorQuad")
+	ts, err := NewTileset(wm, 0, 1, wm.Bounds(), noTiles{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feats := &Features{Source: noFeatures{}, Table: "t"}
+	layers := []*Layer{
+		{Name: "tiles", Formats: []tiling.Format{tiling.PNG}, Tilesets: []*Tileset{ts}},
+		{Name: "wmts-only", Formats: []tiling.Format{tiling.PNG}, Tilesets: []*Tileset{ts}, Services: []Protocol{WMTS}},
+		{Name: "features", Features: feats},
+		{Name: "both", Formats: []tiling.Format{tiling.PNG}, Tilesets: []*Tileset{ts}, Features: feats, Services: []Protocol{WFS, XYZ}},
+	}
+	c, err := New(Service{}, layers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(ls []*Layer) string {
+		var out []string
+		for _, l := range ls {
+			out = append(out, l.Name)
+		}
+		return strings.Join(out, ",")
+	}
+	for svc, want := range map[Protocol]string{
+		WMTS: "tiles,wmts-only",
+		TMS:  "tiles",
+		XYZ:  "tiles,both",
+		WFS:  "features,both",
+	} {
+		if got := names(c.LayersFor(svc)); got != want {
+			t.Errorf("%s: %s, want %s", svc, got, want)
+		}
+	}
+	if _, ok := c.LayerFor(TMS, "wmts-only"); ok {
+		t.Error("a layer not published through TMS is found there")
+	}
+	if _, ok := c.LayerFor(WFS, "tiles"); ok {
+		t.Error("a tile-only layer is found in WFS")
+	}
+	if l, ok := c.LayerFor(WFS, "both"); !ok || l.Features.Table != "t" {
+		t.Error("both over WFS")
+	}
+}
+
+type noFeatures struct{}
+
+func (noFeatures) Layers() []store.Layer                             { return nil }
+func (noFeatures) Layer(string) (store.Layer, error)                 { return store.Layer{}, store.ErrNotFound }
+func (noFeatures) Count(context.Context, store.Query) (int64, error) { return 0, nil }
+func (noFeatures) Features(context.Context, store.Query) iter.Seq2[store.Feature, error] {
+	return func(func(store.Feature, error) bool) {}
 }

@@ -138,7 +138,7 @@ func tileMapServiceDocument(cat *catalog.Catalog, base string) tileMapServiceDoc
 		Abstract:    cat.Service.Abstract,
 		KeywordList: strings.Join(cat.Service.Keywords, " "),
 	}
-	for _, l := range cat.Layers() {
+	for _, l := range cat.LayersFor(catalog.TMS) {
 		for _, ts := range l.Tilesets {
 			title := layerTitle(l)
 			if len(l.Tilesets) > 1 {

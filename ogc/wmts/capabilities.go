@@ -243,7 +243,7 @@ func capabilities(cat *catalog.Catalog, base string, s sections) *capabilitiesDo
 	}
 	if s.has(sectionContents) {
 		c := &contents{}
-		for _, l := range cat.Layers() {
+		for _, l := range cat.LayersFor(catalog.WMTS) {
 			if len(l.Tilesets) > 0 {
 				c.Layer = append(c.Layer, layerElement(l, base))
 			}

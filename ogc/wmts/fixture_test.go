@@ -126,8 +126,8 @@ func newFixture(t testing.TB) *fixture {
 			Name: oddName, Title: "Water & forests", Formats: []tiling.Format{tiling.PNG}, ModTime: tiletest.ModTime,
 			Tilesets: []*catalog.Tileset{tileset("WorldCRS84Quad", 0, 2, tiling.Bounds{}, odd)},
 		},
-		// A layer without tiles (a WMS-only layer) is not a WMTS layer.
-		{Name: "wmsonly", Formats: []tiling.Format{tiling.PNG}},
+		// A layer without tiles (features only) is not a WMTS layer.
+		{Name: "wmsonly", Features: &catalog.Features{Source: tiletest.NoFeatures{}, Table: "t"}},
 	}
 	cat, err := catalog.New(catalog.Service{
 		Title: "Test tiles", Abstract: "Tiles for tests.", Keywords: []string{"a", "b"},

@@ -138,7 +138,7 @@ type resolvedTile struct {
 // lies inside the matrix and the layer's limits is left to tileserve.Fetch,
 // the one place that decides it.
 func resolveTile(cat *catalog.Catalog, req tileRequest) (resolvedTile, error) {
-	l, ok := cat.Layer(req.layer)
+	l, ok := cat.LayerFor(catalog.WMTS, req.layer)
 	if !ok || len(l.Tilesets) == 0 {
 		return resolvedTile{}, &ows.Error{Code: ows.CodeInvalidParameterValue, Locator: locLayer, Status: http.StatusBadRequest,
 			Message: fmt.Sprintf("unknown layer %q", tileserve.Clip(req.layer)), Err: catalog.ErrUnknownLayer}

@@ -120,7 +120,7 @@ func (h *Handler) serveTile(w http.ResponseWriter, r *http.Request, cat *catalog
 }
 
 func lookup(cat *catalog.Catalog, layer, set string) (*catalog.Layer, *catalog.Tileset, error) {
-	l, ok := cat.Layer(layer)
+	l, ok := cat.LayerFor(catalog.XYZ, layer)
 	if !ok {
 		return nil, nil, &ows.Error{Code: ows.CodeLayerNotDefined, Status: http.StatusNotFound,
 			Message: fmt.Sprintf("unknown layer %q", tileserve.Clip(layer)), Err: catalog.ErrUnknownLayer}
