@@ -6,7 +6,14 @@
 // filter (translated to parameterised SQL, then evaluated exactly where SQL
 // cannot), identifiers, sort and paging.
 //
-// Geometries keep their dimension (XY, XYZ, XYM, XYZM) as go-geom values.
+// Geometries keep their dimension (XY, XYZ, XYM, XYZM) as go-geom values;
+// ToOrb gives the 2D orb view the rest of tuiles works with.
+//
+// Files written here follow the GeoPackage 1.3 layout GDAL writes (core
+// tables, rtree_<table>_<column> with the standard triggers and the
+// ST_MinX… functions they call, ISO WKB blobs), so QGIS and GDAL read and
+// edit them; files GDAL writes open here. Coordinate transforms of filter
+// literals go through PROJ via internal/crs, the project's one CRS path.
 package store
 
 import (
@@ -62,14 +69,19 @@ type Layer struct {
 
 // Feature is one row. Properties are aligned with Layer.Fields (or with
 // Query.Properties when given); a nil entry is NULL. Values are string,
-// int64, float64, bool, time.Time or []byte.
+// int64, float64, bool, time.Time or []byte, by Field.Kind: Date and
+// DateTime are time.Time in UTC (a date at midnight); a value the column's
+// type cannot explain (SQLite types loosely, e.g. date text that is no
+// date) comes back as stored, usually a string.
 type Feature struct {
 	ID         int64
 	Geometry   geom.T // nil when the geometry is NULL
 	Properties []any
 }
 
-// SortBy orders results by a property (the id column when Property is "").
+// SortBy orders results by a property (the id column when Property is ""
+// or "@id"). Property names resolve as Layer.Schema resolves them; the
+// geometry cannot be sorted on.
 type SortBy struct {
 	Property string
 	Desc     bool
@@ -79,7 +91,10 @@ type SortBy struct {
 // "no restriction".
 type Query struct {
 	Layer string
-	// BBox in the layer's CRS (easting/northing), through the R-tree.
+	// BBox in the layer's CRS (easting/northing), through the R-tree:
+	// features whose envelope intersects BBox (edges included), tested
+	// exactly, not on the R-tree's float32 boxes. Geometry-exact
+	// semantics (FES BBOX) are a filter.Spatial's.
 	BBox *crs.Bounds
 	// Filter is applied exactly: parts SQL can express become a WHERE
 	// clause, spatial predicates are then evaluated on each candidate.
@@ -90,7 +105,9 @@ type Query struct {
 	// Limit 0 means no limit.
 	Offset, Limit int
 	// Properties restricts the returned properties (nil: all, in table
-	// order).
+	// order; empty: none). Names resolve as Layer.Schema resolves them
+	// and must be fields: the id and geometry always come in Feature.ID
+	// and Feature.Geometry.
 	Properties []string
 }
 
