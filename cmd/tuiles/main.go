@@ -3,6 +3,7 @@
 //
 //	tuiles serve [--config FILE] [--listen ADDR]   serve (the bundled demo without --config)
 //	tuiles check --config FILE                     check a configuration and its data
+//	tuiles import SRC --layer NAME [--into STORE]  import vector data into the store
 //	tuiles version                                 print the version
 //	tuiles help                                    print this help
 //
@@ -54,6 +55,8 @@ Usage:
                                                  --config, the bundled demo)
   tuiles check --config FILE                     check a configuration and open its
                                                  data; list every problem
+  tuiles import SRC --layer NAME [--into STORE]  import vector data (any format GDAL
+                                                 reads) into a store layer
   tuiles version                                 print the version
   tuiles help [COMMAND]                          print this help, or a command's
 
@@ -72,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runServe(ctx, rest, stdout, stderr)
 	case "check":
 		return runCheck(ctx, rest, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, stdout, stderr)
 	case "version":
 		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -100,6 +105,9 @@ func commandFlags(cmd string) *flag.FlagSet {
 		return fs
 	case "check":
 		fs, _ := checkFlags()
+		return fs
+	case "import":
+		fs, _ := importFlags()
 		return fs
 	case "version":
 		return newFlagSet("version", "")
