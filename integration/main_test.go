@@ -51,6 +51,9 @@ func runMain(m *testing.M) (int, error) {
 	if out, err := build.CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("go build: %v\n%s", err, out)
 	}
+	if err := importDemoStore(bin, root); err != nil {
+		return 0, err
+	}
 	addr, err := freeAddr()
 	if err != nil {
 		return 0, err
@@ -88,6 +91,26 @@ func runMain(m *testing.M) (int, error) {
 		fmt.Fprintf(os.Stderr, "server log (last 4 KiB):\n%s\n", tail(logs.String(), 4096))
 	}
 	return code, nil
+}
+
+// importDemoStore builds the demo's feature store with `tuiles import`, as
+// the first run of the bundled demo does, unless it is there already.
+func importDemoStore(bin, root string) error {
+	target := filepath.Join(root, "testdata/demo/store.gpkg")
+	if _, err := os.Stat(target); err == nil {
+		return nil
+	}
+	tmp := target + ".building"
+	_ = os.Remove(tmp)
+	defer os.Remove(tmp)
+	src := filepath.Join(root, "testdata/vector/sources.gpkg")
+	for _, table := range []string{"departements", "departement_points", "region_outlines", "countries"} {
+		out, err := exec.Command(bin, "import", src, "--source-layer", table, "--layer", table, "--into", tmp).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("tuiles import %s: %v\n%s", table, err, out)
+		}
+	}
+	return os.Rename(tmp, target)
 }
 
 func tail(s string, n int) string {

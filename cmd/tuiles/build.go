@@ -16,6 +16,7 @@ import (
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/cmd/tuiles/config"
 	"github.com/tuiles/tuiles/internal/crs"
+	"github.com/tuiles/tuiles/store"
 	"github.com/tuiles/tuiles/tiling"
 	"github.com/tuiles/tuiles/tiling/mbtiles"
 )
@@ -26,6 +27,8 @@ import (
 type built struct {
 	catalog *catalog.Catalog
 	stores  []*mbtiles.Store
+	// features is the feature store, opened when a layer names a table.
+	features *store.Store
 }
 
 // Close closes every store.
@@ -35,6 +38,10 @@ func (b *built) Close() error {
 		errs = append(errs, s.Close())
 	}
 	b.stores = nil
+	if b.features != nil {
+		errs = append(errs, b.features.Close())
+		b.features = nil
+	}
 	return errors.Join(errs...)
 }
 
@@ -98,6 +105,9 @@ func (b *builder) problem(key, format string, args ...any) {
 // layer builds layer i, or reports its problems and returns nil.
 func (b *builder) layer(ctx context.Context, i int) *catalog.Layer {
 	cl := &b.cfg.Layers[i]
+	if cl.Data.MBTiles == "" {
+		return b.featureLayer(ctx, i)
+	}
 	key := fmt.Sprintf("layers[%d]", i)
 	dataKey := key + ".data.mbtiles"
 	before := len(b.ps)
@@ -120,6 +130,7 @@ func (b *builder) layer(ctx context.Context, i int) *catalog.Layer {
 		Attribution: cl.Attribution,
 		MaxAge:      time.Duration(cl.Tiles.MaxAge),
 		Background:  cl.Tiles.Background.RGB(),
+		Services:    protocols(cl),
 	}
 	if cl.Tiles.Missing == config.MissingNotFound {
 		l.Missing = catalog.MissingNotFound
@@ -225,6 +236,14 @@ func (b *builder) layer(ctx context.Context, i int) *catalog.Layer {
 		l.Bounds = *wgs84
 	} else {
 		l.Bounds = b.wgs84Extent(l.Tilesets[0])
+	}
+	if cl.Data.Table != "" {
+		// The same layer also publishes its features (WFS).
+		feats, _, ok := b.features(ctx, i)
+		if !ok {
+			return nil
+		}
+		l.Features = feats
 	}
 	return l
 }

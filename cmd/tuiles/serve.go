@@ -11,12 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/cmd/tuiles/config"
 	"github.com/tuiles/tuiles/ogc/server"
 	"github.com/tuiles/tuiles/ogc/tileserve"
 	"github.com/tuiles/tuiles/ogc/tms"
+	"github.com/tuiles/tuiles/ogc/wfs"
 	"github.com/tuiles/tuiles/ogc/wmts"
 	"github.com/tuiles/tuiles/ogc/xyz"
 )
@@ -61,6 +63,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitError
 		}
 		log.Info("no --config given: serving the bundled demo", "config", path)
+		if err := ensureDemoStore(ctx, filepath.Dir(path), log, stderr); err != nil {
+			fmt.Fprintf(stderr, "tuiles serve: building the demo store: %v\n", err)
+			return exitError
+		}
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
@@ -105,15 +111,68 @@ func newServer(cfg *config.Config, src catalog.Source, listen string, log *slog.
 		origins = []string{}
 	}
 	return server.New(server.Options{
-		Listen:      listen,
-		Catalog:     src,
-		WMTS:        wmts.NewHandler(wmts.Options{Catalog: src, PublicURL: public, Tiles: tiles, Logger: log}),
-		TMS:         tms.NewHandler(tms.Options{Catalog: src, PublicURL: public, Tiles: tiles, Logger: log}),
-		XYZ:         xyz.NewHandler(xyz.Options{Catalog: src, PublicURL: public, Tiles: tiles, Logger: log}),
+		Listen:  listen,
+		Catalog: src,
+		WMTS:    wmts.NewHandler(wmts.Options{Catalog: src, PublicURL: public, Tiles: tiles, Logger: log}),
+		TMS:     tms.NewHandler(tms.Options{Catalog: src, PublicURL: public, Tiles: tiles, Logger: log}),
+		XYZ:     xyz.NewHandler(xyz.Options{Catalog: src, PublicURL: public, Tiles: tiles, Logger: log}),
+		WFS: wfs.NewHandler(wfs.Options{
+			Layers:      func() []wfs.FeatureType { return featureTypes(src.Current()) },
+			PublicURL:   public,
+			Service:     src.Current().Service,
+			MaxFeatures: cfg.WFS.MaxFeatures,
+			Timeout:     time.Duration(cfg.WFS.Timeout),
+			Logger:      log,
+		}),
 		CORSOrigins: origins,
 		PublicURL:   public,
 		Logger:      log,
 	})
+}
+
+// demoTables are the layers of testdata/vector/sources.gpkg the bundled
+// demo publishes over WFS.
+func demoTables() []string {
+	return []string{"departements", "departement_points", "region_outlines", "countries"}
+}
+
+// ensureDemoStore imports the demo's feature tables on its first run, so a
+// newcomer's `tuiles serve` works without a separate import step. The
+// store is built under another name and renamed into place, so an
+// interrupted first run leaves no half-made store behind.
+func ensureDemoStore(ctx context.Context, demoDir string, log *slog.Logger, stderr io.Writer) error {
+	target := filepath.Join(demoDir, "store.gpkg")
+	if _, err := os.Stat(target); err == nil {
+		return nil
+	}
+	src := filepath.Join(demoDir, "..", "vector", "sources.gpkg")
+	tmp := target + ".building"
+	_ = os.Remove(tmp)
+	defer os.Remove(tmp)
+	log.Info("first run of the demo: importing its feature tables", "from", src, "into", target)
+	for _, table := range demoTables() {
+		args := []string{src, "--source-layer", table, "--layer", table, "--into", tmp}
+		if code := runImport(ctx, args, io.Discard, stderr); code != exitOK {
+			return fmt.Errorf("tuiles import %s failed", strings.Join(args, " "))
+		}
+	}
+	return os.Rename(tmp, target)
+}
+
+// featureTypes lists the catalog's WFS layers for the WFS handler.
+func featureTypes(cat *catalog.Catalog) []wfs.FeatureType {
+	if cat == nil {
+		return nil
+	}
+	layers := cat.LayersFor(catalog.WFS)
+	out := make([]wfs.FeatureType, 0, len(layers))
+	for _, l := range layers {
+		out = append(out, wfs.FeatureType{
+			Name: l.Name, Title: l.Title, Abstract: l.Abstract, Keywords: l.Keywords,
+			Source: l.Features.Source, Table: l.Features.Table,
+		})
+	}
+	return out
 }
 
 // printProblems writes configuration problems one per line.

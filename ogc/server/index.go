@@ -11,6 +11,7 @@ import (
 
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/ogc/ows"
+	"github.com/tuiles/tuiles/ogc/wfs"
 )
 
 // indexTemplate is the home page: what a person opening the server's URL
@@ -42,18 +43,18 @@ code { font-size: .9em; }
 <h2 id="{{.Name}}">{{.Title}} <code class="muted">{{.Name}}</code></h2>
 {{with .Abstract}}<p>{{.}}</p>{{end}}
 <p>Bounds (WGS84 west, south, east, north): {{.Bounds}}<br>
-Formats: {{.Formats}}{{with .Attribution}}<br>
-Attribution: {{.}}{{end}}{{with .Links}}<br>
+{{with .Formats}}Tile formats: {{.}}<br>
+{{end}}{{with .Attribution}}Attribution: {{.}}{{end}}{{with .Links}}<br>
 {{range $i, $l := .}}{{if $i}} · {{end}}<a href="{{$l.URL}}">{{$l.Name}}</a>{{end}}{{end}}</p>
-<table>
+{{with .Sets}}<table>
 <tr><th>Tile matrix set</th><th>Zoom levels</th><th>Links</th></tr>
-{{range .Sets}}<tr>
+{{range .}}<tr>
 <td>{{.ID}}</td>
 <td>{{.MinZoom}}–{{.MaxZoom}}</td>
 <td>{{range $i, $l := .Links}}{{if $i}} · {{end}}<a href="{{$l.URL}}">{{$l.Name}}</a>{{end}}</td>
 </tr>
 {{end}}</table>
-{{end}}
+{{end}}{{end}}
 </body>
 </html>
 `
@@ -117,6 +118,9 @@ func (s *Server) indexPage(cat *catalog.Catalog, base string) indexPage {
 	if s.opts.TMS != nil {
 		p.Services = append(p.Services, indexLink{"TMS", base + "/tms/1.0.0/"})
 	}
+	if s.opts.WFS != nil {
+		p.Services = append(p.Services, indexLink{"WFS capabilities", base + "/wfs?SERVICE=WFS&REQUEST=GetCapabilities"})
+	}
 	if cat == nil {
 		return p
 	}
@@ -140,17 +144,23 @@ func (s *Server) indexPage(cat *catalog.Catalog, base string) indexPage {
 			formats = append(formats, f.Name)
 		}
 		il.Formats = strings.Join(formats, ", ")
-		if s.opts.WMTS != nil {
+		if s.opts.WMTS != nil && l.Publishes(catalog.WMTS) {
 			il.Links = append(il.Links, indexLink{"WMTS capabilities", base + "/wmts/1.0.0/WMTSCapabilities.xml"})
+		}
+		if s.opts.WFS != nil && l.Publishes(catalog.WFS) {
+			q := "/wfs?SERVICE=WFS&VERSION=2.0.0&TYPENAMES=" + url.QueryEscape(wfs.Prefix+":"+l.Name)
+			il.Links = append(il.Links,
+				indexLink{"WFS feature type", base + q + "&REQUEST=DescribeFeatureType"},
+				indexLink{"first 10 features (GeoJSON)", base + q + "&REQUEST=GetFeature&COUNT=10&OUTPUTFORMAT=application%2Fjson"})
 		}
 		layerPath := url.PathEscape(l.Name)
 		for _, ts := range l.Tilesets {
 			is := indexSet{ID: ts.Set.ID, MinZoom: ts.MinZoom, MaxZoom: ts.MaxZoom}
 			setPath := url.PathEscape(ts.Set.ID)
-			if s.opts.TMS != nil {
+			if s.opts.TMS != nil && l.Publishes(catalog.TMS) {
 				is.Links = append(is.Links, indexLink{"TMS TileMap", base + "/tms/1.0.0/" + layerPath + "/" + setPath})
 			}
-			if s.opts.XYZ != nil {
+			if s.opts.XYZ != nil && l.Publishes(catalog.XYZ) {
 				is.Links = append(is.Links, indexLink{"TileJSON", base + "/tiles/" + layerPath + "/" + setPath + "/tiles.json"})
 				if len(l.Formats) > 0 && len(ts.Limits) > 0 {
 					// A tile near the middle of the data at the coarsest

@@ -10,6 +10,7 @@
 //	/wmts, /wmts/   WMTS (KVP and REST)
 //	/tms/      TMS
 //	/tiles/    XYZ tiles and TileJSON
+//	/wfs       WFS (KVP and XML POST)
 //
 // Anything else is 404. A protocol left nil in Options is not mounted.
 //
@@ -78,6 +79,8 @@ type Options struct {
 	// WMTS, TMS and XYZ are the protocol handlers, mounted at /wmts and
 	// /wmts/, /tms/ and /tiles/; nil leaves the protocol out.
 	WMTS, TMS, XYZ http.Handler
+	// WFS is the feature service, mounted at /wfs.
+	WFS http.Handler
 	// CORSOrigins lists the origins allowed to read answers from a
 	// browser: "*" for any. Nil means ["*"], since map data is meant to be
 	// shown on other sites; a non-nil empty list disables CORS.
@@ -135,6 +138,9 @@ func (s *Server) routes() http.Handler {
 	}
 	if s.opts.TMS != nil {
 		mux.Handle("/tms/", s.opts.TMS)
+	}
+	if s.opts.WFS != nil {
+		mux.Handle("/wfs", s.opts.WFS)
 	}
 	if s.opts.XYZ != nil {
 		mux.Handle("/tiles/", s.opts.XYZ)

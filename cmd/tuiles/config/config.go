@@ -40,6 +40,10 @@ import (
 const (
 	DefaultListen = ":8080"
 	DefaultMaxAge = time.Hour
+	// DefaultMaxFeatures caps a WFS page unless wfs.max_features says
+	// otherwise.
+	DefaultMaxFeatures = 10000
+	DefaultWFSTimeout  = time.Minute
 	// SetPlaceholder in data.mbtiles expands to each tile matrix set
 	// identifier of the layer.
 	SetPlaceholder = "{set}"
@@ -60,7 +64,11 @@ type Config struct {
 	// TMS JSON files. The built-in sets are available even when not
 	// listed.
 	TileMatrixSets []string `yaml:"tile_matrix_sets"`
-	Layers         []Layer  `yaml:"layers"`
+	// Store is the GeoPackage holding the feature tables that layers name
+	// with data.table (see tuiles import).
+	Store  string  `yaml:"store"`
+	WFS    WFS     `yaml:"wfs"`
+	Layers []Layer `yaml:"layers"`
 
 	file  string
 	dir   string
@@ -88,6 +96,15 @@ type Server struct {
 	CORSOrigins []string `yaml:"cors_origins"`
 }
 
+// WFS limits the feature service.
+type WFS struct {
+	// MaxFeatures caps the features of one GetFeature page, whatever the
+	// client asks (CountDefault in capabilities).
+	MaxFeatures int `yaml:"max_features"`
+	// Timeout cancels a request's store query when it runs longer.
+	Timeout Duration `yaml:"timeout"`
+}
+
 // Service describes the server in capabilities documents.
 type Service struct {
 	Title             string   `yaml:"title"`
@@ -112,6 +129,22 @@ type Layer struct {
 	Attribution string   `yaml:"attribution"`
 	Data        Data     `yaml:"data"`
 	Tiles       Tiles    `yaml:"tiles"`
+	// Services the layer is published through. Default: wmts, tms, xyz
+	// for tile caches; wfs for store tables.
+	Services []string `yaml:"services"`
+}
+
+// Service names of layers[].services.
+const (
+	ServiceWMTS = "wmts"
+	ServiceTMS  = "tms"
+	ServiceXYZ  = "xyz"
+	ServiceWFS  = "wfs"
+)
+
+// Publishes tells whether the layer is published through service.
+func (l *Layer) Publishes(service string) bool {
+	return slices.Contains(l.Services, service)
 }
 
 // Data says where a layer's data comes from.
@@ -120,6 +153,8 @@ type Data struct {
 	// configuration file. {set} expands to each tile matrix set of the
 	// layer, since one MBTiles file holds one set.
 	MBTiles string `yaml:"mbtiles"`
+	// Table is a feature table of the store (see Config.Store).
+	Table string `yaml:"table"`
 }
 
 // Tiles is how a layer's tiles are served.
@@ -153,6 +188,7 @@ func (l *Layer) MBTilesFile(set string) string {
 func Default() *Config {
 	return &Config{
 		Server: Server{Listen: DefaultListen, CORSOrigins: []string{"*"}},
+		WFS:    WFS{MaxFeatures: DefaultMaxFeatures, Timeout: Duration(DefaultWFSTimeout)},
 		Service: Service{
 			Title:    "tuiles",
 			Abstract: "Map tiles served by tuiles.",
@@ -423,6 +459,19 @@ func validLayerName(name string) bool {
 func (c *Config) validate() Problems {
 	var ps Problems
 	ps = append(ps, c.validateServer()...)
+	if c.WFS.MaxFeatures < 1 {
+		ps = append(ps, c.Problemf("wfs.max_features", "%d is not a positive number of features", c.WFS.MaxFeatures))
+	}
+	if c.WFS.Timeout <= 0 {
+		ps = append(ps, c.Problemf("wfs.timeout", "%s is not a positive duration", c.WFS.Timeout))
+	}
+	if c.Store != "" {
+		if fi, err := os.Stat(c.Resolve(c.Store)); err != nil {
+			ps = append(ps, c.Problemf("store", "store %s: %v (create it with tuiles import)", c.Resolve(c.Store), unwrapPath(err)))
+		} else if !fi.Mode().IsRegular() {
+			ps = append(ps, c.Problemf("store", "store %s is not a regular file", c.Resolve(c.Store)))
+		}
+	}
 	ps = append(ps, c.loadTileMatrixSets()...)
 	names := map[string]int{}
 	for i := range c.Layers {
@@ -613,10 +662,19 @@ func (c *Config) validateLayer(i int, names map[string]int) Problems {
 		}
 	}
 
+	ps = append(ps, c.validateServices(i)...)
+	if l.Data.Table != "" {
+		if c.Store == "" {
+			add(p+".data.table", "a store table needs the top-level store: key naming the GeoPackage")
+		}
+		if l.Data.MBTiles == "" {
+			return ps // a feature-only layer
+		}
+	}
 	dataKey := p + ".data.mbtiles"
 	switch {
 	case l.Data.MBTiles == "":
-		add(dataKey, "a layer needs data: give data.mbtiles, the path of an MBTiles file")
+		add(dataKey, "a layer needs data: give data.mbtiles (an MBTiles file) or data.table (a table of the store)")
 	case strings.Contains(l.Data.MBTiles, SetPlaceholder) && len(l.Tiles.Sets) == 0:
 		add(dataKey, "the path contains %s but tiles.sets lists no tile matrix set to expand it with", SetPlaceholder)
 	case !strings.Contains(l.Data.MBTiles, SetPlaceholder) && len(l.Tiles.Sets) > 1:
@@ -643,6 +701,48 @@ func (c *Config) validateLayer(i int, names map[string]int) Problems {
 		}
 	}
 	return ps
+}
+
+// validateServices checks layers[i].services against what its data can
+// offer, and fills the default.
+func (c *Config) validateServices(i int) Problems {
+	var ps Problems
+	l := &c.Layers[i]
+	key := fmt.Sprintf("layers[%d].services", i)
+	tiles := []string{ServiceWMTS, ServiceTMS, ServiceXYZ}
+	var offered []string
+	if l.Data.MBTiles != "" {
+		offered = append(offered, tiles...)
+	}
+	if l.Data.Table != "" {
+		offered = append(offered, ServiceWFS)
+	}
+	if len(l.Services) == 0 {
+		l.Services = slices.Clone(offered)
+		return ps
+	}
+	seen := map[string]bool{}
+	for j, s := range l.Services {
+		at := fmt.Sprintf("%s[%d]", key, j)
+		switch {
+		case !slices.Contains(append(slices.Clone(tiles), ServiceWFS), s):
+			ps = append(ps, c.problemAt(at, key, "unknown service %q (known: wmts, tms, xyz, wfs)", s))
+		case !slices.Contains(offered, s):
+			ps = append(ps, c.problemAt(at, key, "service %q needs %s data", s, map[bool]string{true: "store table", false: "tile cache"}[s == ServiceWFS]))
+		case seen[s]:
+			ps = append(ps, c.problemAt(at, key, "service %q is listed twice", s))
+		}
+		seen[s] = true
+	}
+	return ps
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // commentedOut tells whether the null value of key is followed by a

@@ -68,6 +68,7 @@ var standardFiles = map[string]string{
 	"tiles/france-WebMercatorQuad.mbtiles": "",
 	"tiles/custom-MySet.mbtiles":           "",
 	"sets/MySet.json":                      mySet,
+	"store.gpkg":                           "",
 }
 
 func TestLoadProblems(t *testing.T) {
@@ -81,7 +82,27 @@ func TestLoadProblems(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			yaml: "server:\n  listen: \":8080\"\nlayres: []\n",
-			want: []string{`tuiles.yaml:3:1: layres: unknown key "layres" (known: layers, server, service, tile_matrix_sets)`},
+			want: []string{`tuiles.yaml:3:1: layres: unknown key "layres" (known: layers, server, service, store, tile_matrix_sets, wfs)`},
+		},
+		{
+			name: "store table without a store",
+			yaml: "layers:\n  - name: t\n    data: {table: roads}\n",
+			want: []string{`layers[0].data.table: a store table needs the top-level store: key`},
+		},
+		{
+			name: "missing store file",
+			yaml: "store: nowhere.gpkg\nlayers:\n  - name: t\n    data: {table: roads}\n",
+			want: []string{`store: store`},
+		},
+		{
+			name: "services that the data cannot feed",
+			yaml: "store: store.gpkg\nlayers:\n  - name: t\n    data: {table: roads}\n    services: [wmts, wfs, wfs, wms2]\n",
+			want: []string{`5:16: layers[0].services: service "wmts" needs tile cache data`, `5:27: layers[0].services: service "wfs" is listed twice`, `5:32: layers[0].services: unknown service "wms2"`},
+		},
+		{
+			name: "bad wfs limits",
+			yaml: "wfs: {max_features: 0, timeout: 0s}\n",
+			want: []string{`wfs.max_features: 0 is not a positive number`, `wfs.timeout: 0s is not a positive duration`},
 		},
 		{
 			name: "unknown nested key",
