@@ -44,6 +44,9 @@ type Store struct {
 	rdb    *sql.DB // read pool
 	wdb    *sql.DB // single write connection; nil when read-only
 	layers atomic.Pointer[layerSet]
+	// reloadMu serialises Reload: two commits reloading concurrently must
+	// not let the older read of the layer list be stored last.
+	reloadMu sync.Mutex
 	// transformers caches PROJ transformations for filter literals, keyed
 	// by [2]crs.CRS{from, to}.
 	transformers sync.Map
@@ -197,6 +200,8 @@ func (l *layerInfo) copy() Layer {
 func (s *Store) Reload(ctx context.Context) error {
 	// Through the read pool: a writer's open transaction does not block
 	// it, and in WAL mode a new read sees every commit before it.
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	set, err := loadLayers(ctx, s.rdb, s.log)
 	if err != nil {
 		return fmt.Errorf("read layers of %s: %w", s.path, err)
