@@ -49,6 +49,7 @@ unit:
 
 bench: build
 	bash scripts/bench.sh
+	bash scripts/bench-wfs.sh
 
 # Runs every fuzz target (func FuzzXxx in a _test.go file) for $(FUZZTIME) each. Only packages
 # whose tests declare one are listed with `go test -list`, which runs a package's TestMain.
