@@ -99,3 +99,36 @@ func TestTransform(t *testing.T) {
 		t.Errorf("France in Lambert-93: %v", b)
 	}
 }
+
+func TestWellKnownMatchesPROJ(t *testing.T) {
+	n := 0
+	for _, c := range []CRS{WGS84, CRS84, WebMercator, Lambert93, {"EPSG", "4171"}, {"EPSG", "4258"}, {"EPSG", "3035"}, {"EPSG", "2056"}} {
+		fast, ok := wellKnown(c)
+		if !ok {
+			continue
+		}
+		n++
+		slow, err := lookupPROJ(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fast != slow {
+			t.Errorf("%s: table says %+v, PROJ says %+v", c, fast, slow)
+		}
+	}
+	if n != 7 {
+		t.Errorf("%d well-known CRSs checked", n)
+	}
+}
+
+func BenchmarkLookup(b *testing.B) {
+	for _, c := range []CRS{WGS84, {"EPSG", "2056"}} {
+		b.Run(c.String(), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Lookup(c); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
