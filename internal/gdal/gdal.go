@@ -3,8 +3,10 @@
 // project keeps the small part of the C API it uses here, and nothing
 // GIS-specific beyond GDAL's own notions.
 //
-// For now it reads vector data (OpenVector, Dataset.Layers,
-// Dataset.Features) for tuiles import.
+// It reads vector data (OpenVector, Dataset.Layers, Dataset.Features) for
+// tuiles import, and raster data (OpenRaster, Raster.Warp: a window of any
+// raster reprojected and resampled to a bbox, size and CRS, using its
+// overviews) for the renderer.
 //
 // # Errors
 //
