@@ -3,7 +3,9 @@ module github.com/tuiles/tuiles
 go 1.26.8
 
 require (
+	github.com/fogleman/gg v1.3.0
 	github.com/goccy/go-yaml v1.19.2
+	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/paulmach/orb v0.14.0
 	github.com/schollz/progressbar/v3 v3.19.1

@@ -1,0 +1,305 @@
+package render
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
+	"github.com/paulmach/orb/simplify"
+
+	"github.com/tuiles/tuiles/internal/crs"
+	"github.com/tuiles/tuiles/store"
+	"github.com/tuiles/tuiles/store/filter"
+	"github.com/tuiles/tuiles/styles"
+)
+
+// bufferPx is how far beyond the view features are read and kept, so that
+// marks and wide strokes of features just outside still show at the edge.
+const bufferPx = 32
+
+// simplifyPx is the Douglas-Peucker tolerance in pixels: detail below half
+// a pixel does not show after anti-aliasing.
+const simplifyPx = 0.5
+
+// activeStyle is one feature type style reduced to the rules that apply
+// at the request scale.
+type activeStyle struct {
+	rules []styles.Rule // non-else rules
+	elses []styles.Rule
+}
+
+// item is a feature ready to draw: the pixel geometry plus what filters
+// read.
+type item struct {
+	feat  evalFeature
+	pixel orb.Geometry
+}
+
+func (r *Renderer) drawLayer(ctx context.Context, c *canvas, lab *labeler, v *view, reqCRS crs.CRS, l Layer, budget *int) error {
+	info, err := l.Source.Layer(l.Table)
+	if err != nil {
+		return err
+	}
+	var style styles.Style
+	if l.Style != nil {
+		style = *l.Style
+	} else {
+		style = styles.Default(info.GeometryType)
+	}
+	var active []activeStyle
+	for _, fts := range style.FeatureTypeStyles {
+		var a activeStyle
+		for _, rule := range fts.Rules {
+			if !rule.Applies(v.scale) {
+				continue
+			}
+			if rule.ElseFilter {
+				a.elses = append(a.elses, rule)
+			} else {
+				a.rules = append(a.rules, rule)
+			}
+		}
+		if len(a.rules)+len(a.elses) > 0 {
+			active = append(active, a)
+		}
+	}
+	if len(active) == 0 {
+		return nil
+	}
+
+	// Transformers come from the renderer's pools: PROJ setup is costly.
+	var fwd *crs.Transformer
+	bufX, bufY := bufferPx*v.resX, bufferPx*v.resY
+	q := crs.Bounds{MinX: v.bbox.MinX - bufX, MinY: v.bbox.MinY - bufY, MaxX: v.bbox.MaxX + bufX, MaxY: v.bbox.MaxY + bufY}
+	query := store.Query{Layer: l.Table, BBox: &q}
+	if info.CRS != reqCRS {
+		fwd, err = r.trs.get(info.CRS, reqCRS)
+		if err != nil {
+			return err
+		}
+		defer r.trs.put(fwd)
+		inv, err := r.trs.get(reqCRS, info.CRS)
+		if err != nil {
+			return err
+		}
+		lb, err := inv.Bounds(q)
+		r.trs.put(inv)
+		if err != nil {
+			// The view reaches beyond the area where the inverse is
+			// defined (e.g. Web Mercator past the poles): read everything
+			// and let per-point transforms sort it out.
+			r.log.Debug("render: bbox has no image in layer CRS; reading all features", "layer", l.Table, "err", err)
+			query.BBox = nil
+		} else {
+			query.BBox = &lb
+		}
+	}
+
+	schema := info.Schema()
+	fields := make(map[string]int, len(info.Fields))
+	for i, f := range info.Fields {
+		fields[f.Name] = i
+	}
+	clipBound := orb.Bound{Min: orb.Point{-bufferPx, -bufferPx}, Max: orb.Point{float64(v.w) + bufferPx, float64(v.h) + bufferPx}}
+	simp := simplify.DouglasPeucker(simplifyPx)
+
+	var items []item
+	for f, err := range l.Source.Features(ctx, query) {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		*budget--
+		if *budget < 0 {
+			return fmt.Errorf("%w: more than %d features", ErrLimit, r.maxFeatures)
+		}
+		g := store.ToOrb(f.Geometry)
+		if g == nil {
+			continue
+		}
+		px, ok := project(orb.Clone(g), fwd, v)
+		if !ok {
+			continue
+		}
+		px = clip.Geometry(clipBound, px)
+		if px == nil || isEmpty(px) {
+			continue
+		}
+		if _, isPoint := px.(orb.Point); !isPoint {
+			px = simp.Simplify(px)
+		}
+		items = append(items, item{
+			feat:  evalFeature{id: f.ID, props: f.Properties, geom: g, layer: &info, fields: fields},
+			pixel: px,
+		})
+	}
+
+	for _, a := range active {
+		for i := range items {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			it := &items[i]
+			matched := false
+			for _, rule := range a.rules {
+				ok, err := filter.Evaluate(rule.Filter, schema, &it.feat)
+				if err != nil {
+					return fmt.Errorf("rule %q: %w", rule.Name, err)
+				}
+				if ok {
+					matched = true
+					c.drawSymbolizers(rule.Symbolizers, it.pixel, v.symScale, lab, &it.feat)
+				}
+			}
+			if !matched {
+				for _, rule := range a.elses {
+					c.drawSymbolizers(rule.Symbolizers, it.pixel, v.symScale, lab, &it.feat)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// project transforms g in place to the request CRS (through fwd, nil when
+// the CRSs are the same) and then to pixels. Vertices with no image in the
+// request CRS (Web Mercator's poles, points outside a projection's domain)
+// are dropped, so that e.g. Antarctica still draws in EPSG:3857 without its
+// pole vertices; ok is false when nothing drawable is left.
+func project(g orb.Geometry, fwd *crs.Transformer, v *view) (orb.Geometry, bool) {
+	conv := func(p orb.Point) (orb.Point, bool) {
+		x, y := p[0], p[1]
+		if fwd != nil {
+			var err error
+			if x, y, err = fwd.Point(x, y); err != nil {
+				return p, false
+			}
+		}
+		px, py := v.toPixel(x, y)
+		return orb.Point{px, py}, true
+	}
+	pts := func(ps []orb.Point) []orb.Point {
+		out := ps[:0]
+		for _, p := range ps {
+			if q, ok := conv(p); ok {
+				out = append(out, q)
+			}
+		}
+		return out
+	}
+	polygon := func(p orb.Polygon) orb.Polygon {
+		out := p[:0]
+		for i, r := range p {
+			r = orb.Ring(pts(r))
+			if len(r) < 3 {
+				if i == 0 {
+					return nil // no outer ring, no polygon
+				}
+				continue
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	var walk func(g orb.Geometry) (orb.Geometry, bool)
+	walk = func(g orb.Geometry) (orb.Geometry, bool) {
+		switch g := g.(type) {
+		case orb.Point:
+			return conv(g)
+		case orb.MultiPoint:
+			g = orb.MultiPoint(pts(g))
+			return g, len(g) > 0
+		case orb.LineString:
+			g = orb.LineString(pts(g))
+			return g, len(g) >= 2
+		case orb.MultiLineString:
+			out := g[:0]
+			for _, l := range g {
+				if l = pts(l); len(l) >= 2 {
+					out = append(out, l)
+				}
+			}
+			return out, len(out) > 0
+		case orb.Ring:
+			g = orb.Ring(pts(g))
+			return g, len(g) >= 3
+		case orb.Polygon:
+			g = polygon(g)
+			return g, len(g) > 0
+		case orb.MultiPolygon:
+			out := g[:0]
+			for _, p := range g {
+				if p = polygon(p); len(p) > 0 {
+					out = append(out, p)
+				}
+			}
+			return out, len(out) > 0
+		case orb.Collection:
+			out := g[:0]
+			for _, m := range g {
+				if m, ok := walk(m); ok {
+					out = append(out, m)
+				}
+			}
+			return out, len(out) > 0
+		case orb.Bound:
+			return walk(g.ToPolygon())
+		}
+		return g, false
+	}
+	return walk(g)
+}
+
+func isEmpty(g orb.Geometry) bool {
+	switch g := g.(type) {
+	case orb.Point:
+		return false
+	case orb.MultiPoint:
+		return len(g) == 0
+	case orb.LineString:
+		return len(g) < 2
+	case orb.MultiLineString:
+		return len(g) == 0
+	case orb.Polygon:
+		return len(g) == 0 || len(g[0]) < 3
+	case orb.MultiPolygon:
+		return len(g) == 0
+	case orb.Collection:
+		return len(g) == 0
+	}
+	return true
+}
+
+// evalFeature is a store feature as filter.Evaluate reads it; the
+// geometry stays in the layer CRS, as the filter literals are.
+type evalFeature struct {
+	id     int64
+	props  []any
+	geom   orb.Geometry
+	layer  *store.Layer
+	fields map[string]int
+}
+
+func (f *evalFeature) ID() string { return strconv.FormatInt(f.id, 10) }
+
+func (f *evalFeature) Value(column string) (any, bool) {
+	if column == f.layer.IDColumn {
+		return f.id, true
+	}
+	i, ok := f.fields[column]
+	if !ok || i >= len(f.props) {
+		return nil, false
+	}
+	return f.props[i], true
+}
+
+func (f *evalFeature) Geometry(column string) orb.Geometry {
+	if column == f.layer.GeometryColumn || column == "" {
+		return f.geom
+	}
+	return nil
+}

@@ -1,0 +1,246 @@
+// Package render is the rendering core of tuiles: it turns a map request
+// (layers with styles, CRS, bounding box, size, DPI, background) into an
+// image, and encodes images as PNG, PNG8 and JPEG.
+//
+// It speaks bbox + size + CRS only and knows nothing of tiles or protocols:
+// WMS and the tilers build a Request and call Renderer.Render. Vector
+// features are queried from a store.Source by bounding box, filtered by
+// each rule's filter, reprojected to the request CRS, clipped and
+// simplified in pixel space and drawn anti-aliased with fogleman/gg, layer
+// after layer, feature type style after feature type style (painter's
+// algorithm). Labels are collected while drawing and placed after all
+// layers, highest priority first, dropping those that would overlap.
+// Raster layers are warped by GDAL (internal/gdal) straight into the
+// request's grid and styled by their RasterSymbolizer.
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/tuiles/tuiles/internal/crs"
+	"github.com/tuiles/tuiles/store"
+	"github.com/tuiles/tuiles/styles"
+)
+
+// Errors callers compare with errors.Is.
+var (
+	// ErrInvalidRequest marks a request that cannot be rendered as given
+	// (empty bbox, non-positive size, missing source).
+	ErrInvalidRequest = errors.New("invalid render request")
+	// ErrLimit marks a request over one of the Options limits.
+	ErrLimit = errors.New("render limit exceeded")
+)
+
+// DefaultDPI is the resolution of the OGC standardised rendering pixel
+// (0.28 mm × 0.28 mm).
+const DefaultDPI = 0.0254 / 0.00028
+
+// Default limits used when Options leaves them at zero.
+const (
+	DefaultMaxPixels   = 4096 * 4096
+	DefaultMaxFeatures = 1_000_000
+)
+
+// Request is one map to draw.
+type Request struct {
+	CRS crs.CRS
+	// BBox is in CRS units, easting/northing order whatever the CRS's
+	// official axis order (callers swap axes at the protocol edge).
+	BBox          crs.Bounds
+	Width, Height int
+	// DPI scales symbol sizes (stroke widths, marks) by DPI/DefaultDPI and
+	// enters the scale denominator; 0 means DefaultDPI.
+	DPI float64
+	// Background is painted, with its alpha forced to 255, unless
+	// Transparent is set; then the image starts fully transparent.
+	Background  color.NRGBA
+	Transparent bool
+	// Layers are drawn in order, each over the previous.
+	Layers []Layer
+}
+
+// Layer is a layer of a request: a vector table of a store, or a raster
+// file.
+type Layer struct {
+	Source store.Source
+	Table  string
+	// Raster, when set, is the path of a raster GDAL opens (GeoTIFF/COG,
+	// VRT...); Source and Table are then ignored. The raster is warped
+	// to the request CRS and styled by the first RasterSymbolizer of the
+	// rules that apply at the request scale (filters do not apply).
+	Raster string
+	// Style draws the layer; nil uses styles.Default for the table's
+	// geometry type (or "raster").
+	Style *styles.Style
+}
+
+// Options configures a Renderer. Zero values pick the defaults.
+type Options struct {
+	Logger *slog.Logger
+	// MaxPixels bounds Width*Height (default DefaultMaxPixels).
+	MaxPixels int
+	// MaxFeatures bounds the features read for one request, all layers
+	// together (default DefaultMaxFeatures).
+	MaxFeatures int
+	// Timeout bounds each Render call (0: only the caller's context);
+	// past it Render fails with an error wrapping
+	// context.DeadlineExceeded.
+	Timeout time.Duration
+}
+
+// Renderer draws requests. It is safe for concurrent use; it holds no
+// per-request state.
+type Renderer struct {
+	log         *slog.Logger
+	maxPixels   int
+	maxFeatures int
+	timeout     time.Duration
+	trs         transformers
+	fonts       *fonts // nil when the embedded fonts failed to load: no labels
+}
+
+// New returns a Renderer with opts.
+func New(opts Options) *Renderer {
+	r := &Renderer{log: opts.Logger, maxPixels: opts.MaxPixels, maxFeatures: opts.MaxFeatures, timeout: opts.Timeout}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	if r.maxPixels <= 0 {
+		r.maxPixels = DefaultMaxPixels
+	}
+	if r.maxFeatures <= 0 {
+		r.maxFeatures = DefaultMaxFeatures
+	}
+	f, err := loadFonts()
+	if err != nil {
+		r.log.Error("render: labels disabled", "err", err)
+	} else {
+		r.fonts = f
+	}
+	return r
+}
+
+// view is the geometry of the output image in the request CRS.
+type view struct {
+	bbox       crs.Bounds
+	resX, resY float64 // CRS units per pixel
+	w, h       int
+	scale      float64 // scale denominator
+	symScale   float64 // DPI / DefaultDPI
+}
+
+func (v *view) toPixel(x, y float64) (float64, float64) {
+	return (x - v.bbox.MinX) / v.resX, (v.bbox.MaxY - y) / v.resY
+}
+
+// ScaleDenominator returns the OGC scale denominator of a request: the
+// bbox width in meters over the image width in meters at the request DPI.
+// Geographic CRSs count crs.MetersPerDegree per degree.
+func ScaleDenominator(c crs.CRS, bbox crs.Bounds, width int, dpi float64) (float64, error) {
+	if dpi <= 0 {
+		dpi = DefaultDPI
+	}
+	info, err := crs.Lookup(c)
+	if err != nil {
+		return 0, err
+	}
+	mpu := info.MetersPerUnit
+	if info.Geographic || mpu <= 0 {
+		mpu = crs.MetersPerDegree
+	}
+	return bbox.Width() * mpu / (float64(width) * 0.0254 / dpi), nil
+}
+
+func (r *Renderer) validate(req *Request) (*view, error) {
+	if req.Width <= 0 || req.Height <= 0 {
+		return nil, fmt.Errorf("%w: size %dx%d", ErrInvalidRequest, req.Width, req.Height)
+	}
+	if req.Width > r.maxPixels || req.Height > r.maxPixels || req.Width*req.Height > r.maxPixels {
+		return nil, fmt.Errorf("%w: %dx%d is over %d pixels", ErrLimit, req.Width, req.Height, r.maxPixels)
+	}
+	b := req.BBox
+	for _, v := range []float64{b.MinX, b.MinY, b.MaxX, b.MaxY} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%w: bbox %s", ErrInvalidRequest, b)
+		}
+	}
+	if b.Empty() {
+		return nil, fmt.Errorf("%w: empty bbox %s", ErrInvalidRequest, b)
+	}
+	dpi := req.DPI
+	if dpi <= 0 || math.IsNaN(dpi) || math.IsInf(dpi, 0) {
+		dpi = DefaultDPI
+	}
+	for i, l := range req.Layers {
+		if l.Source == nil && l.Raster == "" {
+			return nil, fmt.Errorf("%w: layer %d (%q) has no source", ErrInvalidRequest, i, l.Table)
+		}
+	}
+	scale, err := ScaleDenominator(req.CRS, b, req.Width, dpi)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
+	}
+	return &view{
+		bbox:     b,
+		resX:     b.Width() / float64(req.Width),
+		resY:     b.Height() / float64(req.Height),
+		w:        req.Width,
+		h:        req.Height,
+		scale:    scale,
+		symScale: dpi / DefaultDPI,
+	}, nil
+}
+
+// Render draws req. The image is in non-premultiplied colours, with
+// transparent pixels where nothing was drawn when req.Transparent is set.
+// It stops with ctx.Err() when ctx is cancelled.
+func (r *Renderer) Render(ctx context.Context, req Request) (*image.NRGBA, error) {
+	v, err := r.validate(&req)
+	if err != nil {
+		return nil, err
+	}
+	if r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c := newCanvas(v.w, v.h)
+	if !req.Transparent {
+		bg := req.Background
+		bg.A = 255
+		c.fillBackground(bg)
+	}
+	var lab *labeler
+	if r.fonts != nil {
+		lab = &labeler{fonts: r.fonts, k: v.symScale, w: v.w, h: v.h}
+	}
+	budget := r.maxFeatures
+	for i, l := range req.Layers {
+		if l.Raster != "" {
+			if err := r.drawRaster(ctx, c, v, req.CRS, l); err != nil {
+				return nil, fmt.Errorf("layer %d (%s): %w", i, l.Raster, err)
+			}
+			continue
+		}
+		if err := r.drawLayer(ctx, c, lab, v, req.CRS, l, &budget); err != nil {
+			return nil, fmt.Errorf("layer %d (%s): %w", i, l.Table, err)
+		}
+	}
+	// Labels go over all geometry, placed across layers together.
+	if lab != nil {
+		if err := lab.draw(c, ctx.Err); err != nil {
+			return nil, err
+		}
+	}
+	return c.image(), nil
+}
