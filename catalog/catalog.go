@@ -15,6 +15,7 @@ import (
 
 	"github.com/tuiles/tuiles/internal/crs"
 	"github.com/tuiles/tuiles/store"
+	"github.com/tuiles/tuiles/styles"
 	"github.com/tuiles/tuiles/tiling"
 )
 
@@ -57,7 +58,7 @@ func New(service Service, layers []*Layer) (*Catalog, error) {
 		if _, dup := c.byName[l.Name]; dup {
 			return nil, fmt.Errorf("catalog: layer %q is published twice", l.Name)
 		}
-		if len(l.Tilesets) == 0 && l.Features == nil {
+		if len(l.Tilesets) == 0 && l.Features == nil && l.Raster == "" {
 			return nil, fmt.Errorf("catalog: layer %q has neither tiles nor features", l.Name)
 		}
 		if len(l.Tilesets) > 0 && len(l.Formats) == 0 {
@@ -109,6 +110,7 @@ const (
 	TMS  Protocol = "tms"
 	XYZ  Protocol = "xyz"
 	WFS  Protocol = "wfs"
+	WMS  Protocol = "wms"
 )
 
 // LayersFor returns the layers published through svc, in publication
@@ -191,16 +193,33 @@ type Layer struct {
 	// WFS; nil for a tile-only layer.
 	Features *Features
 	// Services the layer is published through; nil means every service
-	// its data can feed (tiles: WMTS, TMS, XYZ; features: WFS).
+	// its data can feed (tiles: WMTS, TMS, XYZ; features: WFS and WMS;
+	// rasters: WMS).
 	Services []Protocol
+	// Raster is the path of a raster file (GeoTIFF, COG, anything GDAL
+	// opens) rendered by WMS; "" for none.
+	Raster string
+	// MapStyles are the styles WMS renders the layer with; the first is
+	// the default. Empty means the renderer's default style for the
+	// geometry type.
+	MapStyles []MapStyle
+}
+
+// MapStyle is a named rendering style of a layer.
+type MapStyle struct {
+	Name, Title, Abstract string
+	Style                 *styles.Style
 }
 
 // Publishes tells whether the layer is published through svc: svc must be
 // listed (or Services be nil) and the layer must have the data svc needs.
 func (l *Layer) Publishes(svc Protocol) bool {
 	hasData := len(l.Tilesets) > 0
-	if svc == WFS {
+	switch svc {
+	case WFS:
 		hasData = l.Features != nil
+	case WMS:
+		hasData = l.Features != nil || l.Raster != ""
 	}
 	if !hasData {
 		return false
