@@ -106,7 +106,11 @@ func (b *builder) problem(key, format string, args ...any) {
 func (b *builder) layer(ctx context.Context, i int) *catalog.Layer {
 	cl := &b.cfg.Layers[i]
 	if cl.Data.MBTiles == "" {
-		return b.featureLayer(ctx, i)
+		l := b.featureLayer(ctx, i)
+		if l != nil && !b.mapStyles(i, l) {
+			return nil
+		}
+		return l
 	}
 	key := fmt.Sprintf("layers[%d]", i)
 	dataKey := key + ".data.mbtiles"
@@ -244,6 +248,9 @@ func (b *builder) layer(ctx context.Context, i int) *catalog.Layer {
 			return nil
 		}
 		l.Features = feats
+	}
+	if !b.mapStyles(i, l) {
+		return nil
 	}
 	return l
 }

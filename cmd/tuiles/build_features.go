@@ -7,7 +7,9 @@ import (
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/cmd/tuiles/config"
 	"github.com/tuiles/tuiles/internal/crs"
+	"github.com/tuiles/tuiles/internal/gdal"
 	"github.com/tuiles/tuiles/store"
+	"github.com/tuiles/tuiles/styles"
 )
 
 // featureStore opens the configuration's store once, read-only, for every
@@ -24,9 +26,13 @@ func (b *builder) featureStore(ctx context.Context) (*store.Store, error) {
 	return s, nil
 }
 
-// featureLayer builds layer i, whose only data is a table of the store.
+// featureLayer builds layer i, whose data is a table of the store, a
+// raster, or both.
 func (b *builder) featureLayer(ctx context.Context, i int) *catalog.Layer {
 	cl := &b.cfg.Layers[i]
+	if cl.Data.Table == "" {
+		return b.rasterLayer(i)
+	}
 	feats, t, ok := b.features(ctx, i)
 	if !ok {
 		return nil
@@ -41,7 +47,74 @@ func (b *builder) featureLayer(ctx context.Context, i int) *catalog.Layer {
 		Services:    protocols(cl),
 	}
 	l.Bounds = wgs84Extent(t)
+	if cl.Data.Raster != "" {
+		l.Raster = b.cfg.Resolve(cl.Data.Raster)
+	}
 	return l
+}
+
+// rasterLayer builds layer i, whose only data is a raster file.
+func (b *builder) rasterLayer(i int) *catalog.Layer {
+	cl := &b.cfg.Layers[i]
+	path := b.cfg.Resolve(cl.Data.Raster)
+	r, err := gdal.OpenRaster(context.Background(), path)
+	if err != nil {
+		b.problem(fmt.Sprintf("layers[%d].data.raster", i), "%v", err)
+		return nil
+	}
+	defer r.Close()
+	info := r.Info()
+	l := &catalog.Layer{
+		Name:        cl.Name,
+		Title:       firstNonEmpty(cl.Title, cl.Name),
+		Abstract:    cl.Abstract,
+		Keywords:    cl.Keywords,
+		Attribution: cl.Attribution,
+		Raster:      path,
+		Services:    protocols(cl),
+		Bounds:      crs.Bounds{MinX: -180, MinY: -90, MaxX: 180, MaxY: 90},
+	}
+	if c, err := crs.Parse(info.SRS.Authority + ":" + info.SRS.Code); err == nil && info.SRS.Code != "" {
+		native := crs.Bounds{MinX: info.Bounds[0], MinY: info.Bounds[1], MaxX: info.Bounds[2], MaxY: info.Bounds[3]}
+		if tr, err := crs.NewTransformer(c, crs.WGS84); err == nil {
+			if wgs, err := tr.Bounds(native); err == nil {
+				l.Bounds = wgs
+			}
+		}
+	}
+	return l
+}
+
+// mapStyles parses layer i's SLD files into the WMS styles of l; the
+// styles of the SLD's NamedLayer named like the layer, else of its first.
+func (b *builder) mapStyles(i int, l *catalog.Layer) bool {
+	cl := &b.cfg.Layers[i]
+	ok := true
+	for j, file := range cl.Styles {
+		key := fmt.Sprintf("layers[%d].styles[%d]", i, j)
+		sld, err := styles.ParseFile(b.cfg.Resolve(file))
+		if err != nil {
+			b.problem(key, "%v", err)
+			ok = false
+			continue
+		}
+		if len(sld.Layers) == 0 {
+			b.problem(key, "%s has no NamedLayer", file)
+			ok = false
+			continue
+		}
+		nl := sld.Layers[0]
+		for _, cand := range sld.Layers {
+			if cand.Name == cl.Name {
+				nl = cand
+			}
+		}
+		for _, ns := range nl.Styles {
+			st := ns.Style
+			l.MapStyles = append(l.MapStyles, catalog.MapStyle{Name: st.Name, Title: st.Title, Abstract: st.Abstract, Style: &st})
+		}
+	}
+	return ok
 }
 
 // features finds layer i's table in the store, reporting a problem when it

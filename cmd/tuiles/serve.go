@@ -19,8 +19,10 @@ import (
 	"github.com/tuiles/tuiles/ogc/tileserve"
 	"github.com/tuiles/tuiles/ogc/tms"
 	"github.com/tuiles/tuiles/ogc/wfs"
+	"github.com/tuiles/tuiles/ogc/wms"
 	"github.com/tuiles/tuiles/ogc/wmts"
 	"github.com/tuiles/tuiles/ogc/xyz"
+	"github.com/tuiles/tuiles/render"
 )
 
 type serveArgs struct {
@@ -116,6 +118,12 @@ func newServer(cfg *config.Config, src catalog.Source, listen string, log *slog.
 		WMTS:    wmts.NewHandler(wmts.Options{Catalog: src, PublicURL: public, Tiles: tiles, Logger: log}),
 		TMS:     tms.NewHandler(tms.Options{Catalog: src, PublicURL: public, Tiles: tiles, Logger: log}),
 		XYZ:     xyz.NewHandler(xyz.Options{Catalog: src, PublicURL: public, Tiles: tiles, Logger: log}),
+		WMS: wms.NewHandler(wms.HandlerOptions{
+			Catalog:   src,
+			PublicURL: public,
+			Renderer:  render.New(render.Options{Logger: log}),
+			Logger:    log,
+		}),
 		WFS: wfs.NewHandler(wfs.Options{
 			Layers:      func() []wfs.FeatureType { return featureTypes(src.Current()) },
 			PublicURL:   public,

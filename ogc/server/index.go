@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/tuiles/tuiles/catalog"
+	"github.com/tuiles/tuiles/internal/crs"
 	"github.com/tuiles/tuiles/ogc/ows"
 	"github.com/tuiles/tuiles/ogc/wfs"
 )
@@ -118,6 +119,9 @@ func (s *Server) indexPage(cat *catalog.Catalog, base string) indexPage {
 	if s.opts.TMS != nil {
 		p.Services = append(p.Services, indexLink{"TMS", base + "/tms/1.0.0/"})
 	}
+	if s.opts.WMS != nil {
+		p.Services = append(p.Services, indexLink{"WMS capabilities", base + "/wms?SERVICE=WMS&REQUEST=GetCapabilities"})
+	}
 	if s.opts.WFS != nil {
 		p.Services = append(p.Services, indexLink{"WFS capabilities", base + "/wfs?SERVICE=WFS&REQUEST=GetCapabilities"})
 	}
@@ -146,6 +150,11 @@ func (s *Server) indexPage(cat *catalog.Catalog, base string) indexPage {
 		il.Formats = strings.Join(formats, ", ")
 		if s.opts.WMTS != nil && l.Publishes(catalog.WMTS) {
 			il.Links = append(il.Links, indexLink{"WMTS capabilities", base + "/wmts/1.0.0/WMTSCapabilities.xml"})
+		}
+		if s.opts.WMS != nil && l.Publishes(catalog.WMS) {
+			b := l.Bounds
+			il.Links = append(il.Links, indexLink{"WMS map (PNG)", fmt.Sprintf("%s/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=%s&STYLES=&CRS=CRS:84&BBOX=%g,%g,%g,%g&WIDTH=768&HEIGHT=%d&FORMAT=image/png",
+				base, url.QueryEscape(l.Name), b.MinX, b.MinY, b.MaxX, b.MaxY, mapHeight(b, 768))})
 		}
 		if s.opts.WFS != nil && l.Publishes(catalog.WFS) {
 			q := "/wfs?SERVICE=WFS&VERSION=2.0.0&TYPENAMES=" + url.QueryEscape(wfs.Prefix+":"+l.Name)
@@ -179,4 +188,13 @@ func (s *Server) indexPage(cat *catalog.Catalog, base string) indexPage {
 
 func parseIndexTemplate() *template.Template {
 	return template.Must(template.New("index").Parse(indexTemplate))
+}
+
+// mapHeight keeps an example map's pixels square in longitude/latitude.
+func mapHeight(b crs.Bounds, width int) int {
+	if b.Empty() {
+		return width / 2
+	}
+	h := int(float64(width) * b.Height() / b.Width())
+	return max(16, min(h, 4096))
 }

@@ -11,6 +11,7 @@
 //	/tms/      TMS
 //	/tiles/    XYZ tiles and TileJSON
 //	/wfs       WFS (KVP and XML POST)
+//	/wms       WMS (KVP)
 //
 // Anything else is 404. A protocol left nil in Options is not mounted.
 //
@@ -81,6 +82,8 @@ type Options struct {
 	WMTS, TMS, XYZ http.Handler
 	// WFS is the feature service, mounted at /wfs.
 	WFS http.Handler
+	// WMS is the map service, mounted at /wms.
+	WMS http.Handler
 	// CORSOrigins lists the origins allowed to read answers from a
 	// browser: "*" for any. Nil means ["*"], since map data is meant to be
 	// shown on other sites; a non-nil empty list disables CORS.
@@ -141,6 +144,9 @@ func (s *Server) routes() http.Handler {
 	}
 	if s.opts.WFS != nil {
 		mux.Handle("/wfs", s.opts.WFS)
+	}
+	if s.opts.WMS != nil {
+		mux.Handle("/wms", s.opts.WMS)
 	}
 	if s.opts.XYZ != nil {
 		mux.Handle("/tiles/", s.opts.XYZ)

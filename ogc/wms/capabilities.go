@@ -35,6 +35,10 @@ type CapabilitiesInput struct {
 	// MaxWidth and MaxHeight are advertised in 1.3.0 when set.
 	MaxWidth, MaxHeight int
 	Layers              []CapabilitiesLayer
+	// WithoutFeatureInfo and WithoutLegendGraphic leave GetFeatureInfo
+	// and GetLegendGraphic out of the advertised operations, for servers
+	// that do not answer them.
+	WithoutFeatureInfo, WithoutLegendGraphic bool
 }
 
 // CapabilitiesLayer is one published layer.
@@ -274,9 +278,13 @@ func Capabilities130(c CapabilitiesInput) []byte {
 	href := c.onlineResource()
 	b.operation("GetCapabilities", []string{"text/xml"}, href)
 	b.operation("GetMap", strs(ImageFormats()), href)
-	b.operation("GetFeatureInfo", strs(InfoFormats()), href)
-	// GetLegendGraphic comes from the SLD 1.1 profile of WMS 1.3.0.
-	b.operation("sld:GetLegendGraphic", strs(ImageFormats()), href)
+	if !c.WithoutFeatureInfo {
+		b.operation("GetFeatureInfo", strs(InfoFormats()), href)
+	}
+	if !c.WithoutLegendGraphic {
+		// GetLegendGraphic comes from the SLD 1.1 profile of WMS 1.3.0.
+		b.operation("sld:GetLegendGraphic", strs(ImageFormats()), href)
+	}
 	b.close(2, "Request")
 	b.open(2, "Exception")
 	for _, e := range []Exceptions{ExceptionsXML, ExceptionsInImage, ExceptionsBlank} {
@@ -395,8 +403,12 @@ func Capabilities111(c CapabilitiesInput) []byte {
 	href := c.onlineResource()
 	b.operation("GetCapabilities", []string{CapabilitiesContentType111}, href)
 	b.operation("GetMap", strs(ImageFormats()), href)
-	b.operation("GetFeatureInfo", strs(InfoFormats()), href)
-	b.operation("GetLegendGraphic", strs(ImageFormats()), href)
+	if !c.WithoutFeatureInfo {
+		b.operation("GetFeatureInfo", strs(InfoFormats()), href)
+	}
+	if !c.WithoutLegendGraphic {
+		b.operation("GetLegendGraphic", strs(ImageFormats()), href)
+	}
 	b.close(2, "Request")
 	b.open(2, "Exception")
 	for _, e := range []Exceptions{ExceptionsXML, ExceptionsInImage, ExceptionsBlank} {

@@ -130,8 +130,11 @@ type Layer struct {
 	Data        Data     `yaml:"data"`
 	Tiles       Tiles    `yaml:"tiles"`
 	// Services the layer is published through. Default: wmts, tms, xyz
-	// for tile caches; wfs for store tables.
+	// for tile caches; wfs and wms for store tables; wms for rasters.
 	Services []string `yaml:"services"`
+	// Styles are SLD files (1.0.0 or SE 1.1.0) WMS renders the layer
+	// with; the first is the default.
+	Styles []string `yaml:"styles"`
 }
 
 // Service names of layers[].services.
@@ -140,6 +143,7 @@ const (
 	ServiceTMS  = "tms"
 	ServiceXYZ  = "xyz"
 	ServiceWFS  = "wfs"
+	ServiceWMS  = "wms"
 )
 
 // Publishes tells whether the layer is published through service.
@@ -155,6 +159,8 @@ type Data struct {
 	MBTiles string `yaml:"mbtiles"`
 	// Table is a feature table of the store (see Config.Store).
 	Table string `yaml:"table"`
+	// Raster is a raster file (GeoTIFF, COG, …) WMS renders.
+	Raster string `yaml:"raster"`
 }
 
 // Tiles is how a layer's tiles are served.
@@ -663,6 +669,22 @@ func (c *Config) validateLayer(i int, names map[string]int) Problems {
 	}
 
 	ps = append(ps, c.validateServices(i)...)
+	for j, st := range l.Styles {
+		at := fmt.Sprintf("%s.styles[%d]", p, j)
+		if fi, err := os.Stat(c.Resolve(st)); err != nil {
+			ps = append(ps, c.problemAt(at, p+".styles", "style %s: %v", c.Resolve(st), unwrapPath(err)))
+		} else if !fi.Mode().IsRegular() {
+			ps = append(ps, c.problemAt(at, p+".styles", "style %s is not a regular file", c.Resolve(st)))
+		}
+	}
+	if l.Data.Raster != "" {
+		if _, err := os.Stat(c.Resolve(l.Data.Raster)); err != nil {
+			add(p+".data.raster", "raster %s: %v", c.Resolve(l.Data.Raster), unwrapPath(err))
+		}
+		if l.Data.MBTiles == "" && l.Data.Table == "" {
+			return ps
+		}
+	}
 	if l.Data.Table != "" {
 		if c.Store == "" {
 			add(p+".data.table", "a store table needs the top-level store: key naming the GeoPackage")
@@ -715,7 +737,10 @@ func (c *Config) validateServices(i int) Problems {
 		offered = append(offered, tiles...)
 	}
 	if l.Data.Table != "" {
-		offered = append(offered, ServiceWFS)
+		offered = append(offered, ServiceWFS, ServiceWMS)
+	}
+	if l.Data.Raster != "" {
+		offered = append(offered, ServiceWMS)
 	}
 	if len(l.Services) == 0 {
 		l.Services = slices.Clone(offered)
@@ -725,16 +750,27 @@ func (c *Config) validateServices(i int) Problems {
 	for j, s := range l.Services {
 		at := fmt.Sprintf("%s[%d]", key, j)
 		switch {
-		case !slices.Contains(append(slices.Clone(tiles), ServiceWFS), s):
-			ps = append(ps, c.problemAt(at, key, "unknown service %q (known: wmts, tms, xyz, wfs)", s))
+		case !slices.Contains(append(slices.Clone(tiles), ServiceWFS, ServiceWMS), s):
+			ps = append(ps, c.problemAt(at, key, "unknown service %q (known: wmts, tms, xyz, wfs, wms)", s))
 		case !slices.Contains(offered, s):
-			ps = append(ps, c.problemAt(at, key, "service %q needs %s data", s, map[bool]string{true: "store table", false: "tile cache"}[s == ServiceWFS]))
+			ps = append(ps, c.problemAt(at, key, "service %q needs %s data", s, serviceNeeds(s)))
 		case seen[s]:
 			ps = append(ps, c.problemAt(at, key, "service %q is listed twice", s))
 		}
 		seen[s] = true
 	}
 	return ps
+}
+
+// serviceNeeds names the data a service publishes.
+func serviceNeeds(service string) string {
+	switch service {
+	case ServiceWFS:
+		return "store table"
+	case ServiceWMS:
+		return "store table or raster"
+	}
+	return "tile cache"
 }
 
 func unwrapPath(err error) error {

@@ -1,0 +1,366 @@
+package wms
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/fogleman/gg"
+
+	"github.com/tuiles/tuiles/catalog"
+	"github.com/tuiles/tuiles/internal/crs"
+	"github.com/tuiles/tuiles/ogc/ows"
+	"github.com/tuiles/tuiles/render"
+	"github.com/tuiles/tuiles/styles"
+)
+
+// HandlerOptions configures a Handler.
+type HandlerOptions struct {
+	// Catalog gives the layers published through WMS.
+	Catalog catalog.Source
+	// PublicURL is the base URL clients reach the server at; empty
+	// rebuilds it from each request (see ows.BaseURL).
+	PublicURL string
+	// Renderer draws GetMap requests.
+	Renderer *render.Renderer
+	// Limits bound requests (maximum size...). Its Layer function is
+	// replaced by the catalog lookup.
+	Limits Options
+	// CRSs are the CRSs offered (such as "EPSG:3857"); empty means
+	// Limits.CRSs, or DefaultCRSs. Unparsable entries are skipped.
+	CRSs []string
+	// Logger receives internal errors; nil discards them.
+	Logger *slog.Logger
+}
+
+// Handler serves WMS 1.3.0 and 1.1.1 KVP requests (GET and HEAD), mounted
+// at /wms: GetCapabilities and GetMap. GetFeatureInfo and
+// GetLegendGraphic answer OperationNotSupported for now.
+type Handler struct {
+	o    HandlerOptions
+	log  *slog.Logger
+	crss []crs.CRS
+}
+
+// NewHandler returns the WMS handler.
+func NewHandler(o HandlerOptions) *Handler {
+	h := &Handler{o: o, log: o.Logger}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	for _, s := range o.CRSs {
+		c, err := crs.Parse(s)
+		if err != nil {
+			h.log.Warn("wms: unknown CRS skipped", "crs", s, "err", err)
+			continue
+		}
+		h.crss = append(h.crss, c)
+	}
+	if len(h.crss) == 0 {
+		h.crss = o.Limits.CRSs
+	}
+	if len(h.crss) == 0 {
+		h.crss = DefaultCRSs()
+	}
+	return h
+}
+
+// negotiate picks the version of a request: VERSION (or the legacy
+// WMTVER, which only 1.x clients send and which maps to 1.1.1), 1.3.0 by
+// default. Unknown versions get the closest supported one, as WMS version
+// negotiation asks for GetCapabilities.
+func negotiate(kvp ows.KVP) string {
+	v := kvp.Get("VERSION")
+	if v == "" {
+		if kvp.Get("WMTVER") != "" {
+			return Version111
+		}
+		return Version130
+	}
+	if v == Version111 || v == Version130 {
+		return v
+	}
+	if v < Version130 {
+		return Version111
+	}
+	return Version130
+}
+
+// ServeHTTP answers one request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	kvp := ows.ParseKVP(r.URL.Query())
+	version := negotiate(kvp)
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		e := &ows.Error{Code: ows.CodeOperationNotSupported, Status: http.StatusMethodNotAllowed,
+			Message: "only GET and HEAD (KVP) requests are supported"}
+		h.writeException(w, r, e, version)
+		return
+	}
+	req := kvp.Get("REQUEST")
+	svc := kvp.Get("SERVICE")
+	isCaps := strings.EqualFold(req, "GetCapabilities") || strings.EqualFold(req, "capabilities")
+	if svc == "" && !isCaps {
+		h.writeException(w, r, ows.MissingParameter("SERVICE"), version)
+		return
+	}
+	if svc != "" && !strings.EqualFold(svc, "WMS") {
+		h.writeException(w, r, ows.InvalidParameter("SERVICE", "service %q is not WMS", svc), version)
+		return
+	}
+	switch {
+	case req == "":
+		h.writeException(w, r, ows.MissingParameter("REQUEST"), version)
+	case isCaps:
+		h.capabilities(w, r, version)
+	case strings.EqualFold(req, "GetMap") || strings.EqualFold(req, "map"):
+		h.getMap(w, r, kvp, version)
+	case strings.EqualFold(req, "GetFeatureInfo") || strings.EqualFold(req, "feature_info"):
+		e := ows.OperationNotSupported("GetFeatureInfo")
+		e.Message = "GetFeatureInfo is not implemented yet; it will come in a later release"
+		h.writeException(w, r, e, version)
+	case strings.EqualFold(req, "GetLegendGraphic"):
+		e := ows.OperationNotSupported("GetLegendGraphic")
+		e.Message = "GetLegendGraphic is not implemented yet; it will come in a later release"
+		h.writeException(w, r, e, version)
+	default:
+		e := ows.OperationNotSupported(req)
+		e.Locator = "REQUEST"
+		h.writeException(w, r, e, version)
+	}
+}
+
+func (h *Handler) catalog() *catalog.Catalog {
+	if h.o.Catalog == nil {
+		return nil
+	}
+	return h.o.Catalog.Current()
+}
+
+func (h *Handler) capabilities(w http.ResponseWriter, r *http.Request, version string) {
+	in := CapabilitiesInput{
+		URL:                  ows.BaseURL(r, h.o.PublicURL) + "/wms",
+		CRSs:                 h.crss,
+		MaxWidth:             h.o.Limits.maxWidth(),
+		MaxHeight:            h.o.Limits.maxHeight(),
+		WithoutFeatureInfo:   true,
+		WithoutLegendGraphic: true,
+	}
+	if c := h.catalog(); c != nil {
+		in.Service = c.Service
+		for _, l := range c.LayersFor(catalog.WMS) {
+			cl := CapabilitiesLayer{Name: l.Name, Title: l.Title, Abstract: l.Abstract, Keywords: l.Keywords, Bounds: l.Bounds}
+			for _, s := range l.MapStyles {
+				cl.Styles = append(cl.Styles, CapabilitiesStyle{Name: s.Name, Title: s.Title})
+			}
+			if len(cl.Styles) == 0 {
+				cl.Styles = []CapabilitiesStyle{{Name: "default", Title: "Default"}}
+			}
+			in.Layers = append(in.Layers, cl)
+		}
+	}
+	body, ct := Capabilities130(in), CapabilitiesContentType130
+	if version == Version111 {
+		body, ct = Capabilities111(in), CapabilitiesContentType111
+	}
+	write(w, r, http.StatusOK, ct, body)
+}
+
+func write(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// writeException answers with the exception report of version, logging
+// internal causes.
+func (h *Handler) writeException(w http.ResponseWriter, r *http.Request, e *ows.Error, version string) {
+	if e.Status >= 500 && e.Status != http.StatusNotImplemented {
+		h.log.Error("wms: request failed", "url", r.URL.String(), "err", e)
+	}
+	body, ct, status := ExceptionReport(e, version)
+	if e.Status == http.StatusMethodNotAllowed {
+		status = e.Status
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	write(w, r, status, ct, body)
+}
+
+// mapLayer resolves a published layer and style for the renderer.
+func mapLayer(c *catalog.Catalog, name, style string) (render.Layer, error) {
+	var l *catalog.Layer
+	ok := false
+	if c != nil {
+		l, ok = c.LayerFor(catalog.WMS, name)
+	}
+	if !ok {
+		return render.Layer{}, wmsError(ows.CodeLayerNotDefined, "LAYERS", "layer %q is not published", name)
+	}
+	rl := render.Layer{Raster: l.Raster}
+	if l.Features != nil {
+		rl.Source, rl.Table = l.Features.Source, l.Features.Table
+	}
+	var st *styles.Style
+	switch {
+	case style == "" || strings.EqualFold(style, "default"):
+		if len(l.MapStyles) > 0 {
+			st = l.MapStyles[0].Style
+		}
+	default:
+		found := false
+		for _, s := range l.MapStyles {
+			if s.Name == style {
+				st, found = s.Style, true
+				break
+			}
+		}
+		if !found {
+			return render.Layer{}, wmsError(ows.CodeStyleNotDefined, "STYLES", "layer %q has no style %q", name, style)
+		}
+	}
+	rl.Style = st
+	return rl, nil
+}
+
+func (h *Handler) getMap(w http.ResponseWriter, r *http.Request, kvp ows.KVP, version string) {
+	c := h.catalog()
+	opts := h.o.Limits
+	opts.CRSs = h.crss
+	opts.Layer = nil // layers and styles are resolved below, from the catalog
+	m, err := opts.ParseGetMap(kvp)
+	if err != nil {
+		if m.Version != "" {
+			version = m.Version
+		}
+		h.mapError(w, r, m, ows.AsError(err), version)
+		return
+	}
+	version = m.Version
+	req := render.Request{
+		CRS: m.CRS, BBox: m.BBox, Width: m.Width, Height: m.Height,
+		Background:  color.NRGBA{m.BGColor.R, m.BGColor.G, m.BGColor.B, 0xff},
+		Transparent: m.Transparent,
+	}
+	for i, name := range m.Layers {
+		l, err := mapLayer(c, name, m.Styles[i])
+		if err != nil {
+			h.mapError(w, r, m, ows.AsError(err), version)
+			return
+		}
+		req.Layers = append(req.Layers, l)
+	}
+	if h.o.Renderer == nil {
+		h.mapError(w, r, m, ows.Internal(errors.New("wms: no renderer configured")), version)
+		return
+	}
+	img, err := h.o.Renderer.Render(r.Context(), req)
+	if err != nil {
+		h.mapError(w, r, m, renderError(err), version)
+		return
+	}
+	body, err := encode(img, m.Format)
+	if err != nil {
+		h.mapError(w, r, m, ows.Internal(err), version)
+		return
+	}
+	write(w, r, http.StatusOK, contentType(m.Format), body)
+}
+
+// renderError maps a render failure to the exception answered.
+func renderError(err error) *ows.Error {
+	switch {
+	case errors.Is(err, render.ErrLimit):
+		e := ows.InvalidParameter("", "the request exceeds a rendering limit: %s", err.Error())
+		e.Err = err
+		return e
+	case errors.Is(err, render.ErrInvalidRequest):
+		e := ows.InvalidParameter("", "the map cannot be drawn as requested")
+		e.Err = err
+		return e
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &ows.Error{Code: ows.CodeNoApplicableCode, Status: http.StatusServiceUnavailable,
+			Message: "the map could not be drawn in time; try a smaller area or size", Err: err}
+	}
+	return ows.Internal(err)
+}
+
+// mapError reports a GetMap error the way EXCEPTIONS asked: XML, the
+// message drawn in an image, or a blank image. Images need a valid size
+// and format; without them the XML report is sent.
+func (h *Handler) mapError(w http.ResponseWriter, r *http.Request, m GetMap, e *ows.Error, version string) {
+	if m.Exceptions == ExceptionsXML || m.Width <= 0 || m.Height <= 0 || m.Format == "" {
+		h.writeException(w, r, e, version)
+		return
+	}
+	if e.Status >= 500 {
+		h.log.Error("wms: request failed", "url", r.URL.String(), "err", e)
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, m.Width, m.Height))
+	bg := color.NRGBA{m.BGColor.R, m.BGColor.G, m.BGColor.B, 0xff}
+	if m.Transparent {
+		bg = color.NRGBA{}
+	}
+	for i := 0; i < len(img.Pix); i += 4 {
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = bg.R, bg.G, bg.B, bg.A
+	}
+	if m.Exceptions == ExceptionsInImage {
+		dc := gg.NewContextForImage(img)
+		dc.SetRGB(0.8, 0, 0)
+		text := e.Code + ": " + message(e)
+		dc.DrawStringWrapped(text, 4, 4, 0, 0, float64(m.Width)-8, 1.3, gg.AlignLeft)
+		if out, ok := dc.Image().(*image.RGBA); ok {
+			img = toNRGBA(out)
+		}
+	}
+	body, err := encode(img, m.Format)
+	if err != nil {
+		h.writeException(w, r, ows.Internal(err), version)
+		return
+	}
+	write(w, r, http.StatusOK, contentType(m.Format), body)
+}
+
+func toNRGBA(src *image.RGBA) *image.NRGBA {
+	b := src.Bounds()
+	dst := image.NewNRGBA(b)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			dst.Set(x, y, src.At(x, y))
+		}
+	}
+	return dst
+}
+
+func encode(img *image.NRGBA, f Format) ([]byte, error) {
+	var b bytes.Buffer
+	var err error
+	switch f {
+	case FormatPNG8:
+		err = render.EncodePNG8(&b, img)
+	case FormatJPEG:
+		err = render.EncodeJPEG(&b, img, 85)
+	default:
+		err = render.EncodePNG(&b, img)
+	}
+	return b.Bytes(), err
+}
+
+func contentType(f Format) string {
+	switch f {
+	case FormatJPEG:
+		return "image/jpeg"
+	case FormatPNG8:
+		// Clients match image/png; the 8-bit mode is a detail of the data.
+		return "image/png"
+	}
+	return "image/png"
+}
