@@ -12,10 +12,7 @@
 package xyz
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -54,10 +51,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	segs, err := tileserve.SplitPath(r.URL.EscapedPath())
 	if err != nil {
-		return pathError(err)
+		return tileserve.SlippyPathError(err)
 	}
 	if len(segs) == 0 || segs[0] != "tiles" {
-		return notFound("no tile resource at this path")
+		return tileserve.NotFound("no tile resource at this path")
 	}
 	segs = segs[1:]
 	switch {
@@ -66,7 +63,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		l, ts, err := lookup(cat, segs[0], segs[1])
+		l, ts, err := tileserve.LookupTileset(cat, catalog.XYZ, segs[0], segs[1])
 		if err != nil {
 			return err
 		}
@@ -78,7 +75,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		}
 		return h.serveTile(w, r, cat, segs)
 	}
-	return notFound("no tile resource at this path")
+	return tileserve.NotFound("no tile resource at this path")
 }
 
 func (h *Handler) current() (*catalog.Catalog, error) {
@@ -91,17 +88,17 @@ func (h *Handler) current() (*catalog.Catalog, error) {
 
 // serveTile answers {layer}/{set}/{z}/{x}/{y}.{ext}.
 func (h *Handler) serveTile(w http.ResponseWriter, r *http.Request, cat *catalog.Catalog, segs []string) error {
-	l, ts, err := lookup(cat, segs[0], segs[1])
+	l, ts, err := tileserve.LookupTileset(cat, catalog.XYZ, segs[0], segs[1])
 	if err != nil {
 		return err
 	}
 	p, err := tileserve.ParseTilePath(segs[2], segs[3], segs[4])
 	if err != nil {
-		return pathError(err)
+		return tileserve.SlippyPathError(err)
 	}
 	f, ok := l.Format(p.Ext)
 	if !ok {
-		return notFound("layer %s has no format %q", l.Name, tileserve.Clip(p.Ext))
+		return tileserve.NotFound("layer %s has no format %q", l.Name, tileserve.Clip(p.Ext))
 	}
 	k := tiling.Key{
 		Layer:         l.Name,
@@ -119,59 +116,10 @@ func (h *Handler) serveTile(w http.ResponseWriter, r *http.Request, cat *catalog
 	return tileserve.Write(w, r, t, l.MaxAge)
 }
 
-func lookup(cat *catalog.Catalog, layer, set string) (*catalog.Layer, *catalog.Tileset, error) {
-	l, ok := cat.LayerFor(catalog.XYZ, layer)
-	if !ok {
-		return nil, nil, &ows.Error{Code: ows.CodeLayerNotDefined, Status: http.StatusNotFound,
-			Message: fmt.Sprintf("unknown layer %q", tileserve.Clip(layer)), Err: catalog.ErrUnknownLayer}
-	}
-	ts, ok := l.Tileset(set)
-	if !ok {
-		return nil, nil, notFound("layer %s has no tiles in tile matrix set %q", l.Name, tileserve.Clip(set))
-	}
-	return l, ts, nil
-}
-
-func badRequest(format string, args ...any) *ows.Error {
-	return &ows.Error{Code: ows.CodeInvalidParameterValue, Status: http.StatusBadRequest, Message: fmt.Sprintf(format, args...)}
-}
-
-func notFound(format string, args ...any) *ows.Error {
-	return &ows.Error{Code: ows.CodeNotFound, Status: http.StatusNotFound, Message: fmt.Sprintf(format, args...)}
-}
-
-// pathError words the path errors of tileserve for XYZ clients: text that
-// cannot be read is a 400, and a number too big for any matrix a 404, like
-// any other tile outside the map.
-func pathError(err error) error {
-	var pe *tileserve.PathError
-	if !errors.As(err, &pe) {
-		return err
-	}
-	switch pe.Err {
-	case tileserve.ErrMalformedSegment:
-		return badRequest("malformed path segment %q", tileserve.Clip(pe.Text))
-	case tileserve.ErrEmptySegment:
-		return badRequest("empty path segment")
-	case tileserve.ErrInvalidSegment:
-		return badRequest("invalid path segment %q", tileserve.Clip(pe.Text))
-	case tileserve.ErrNoExtension:
-		return badRequest("the tile %q has no file extension", tileserve.Clip(pe.Text))
-	case tileserve.ErrEmptyIndex:
-		return badRequest("%s is empty", pe.Part)
-	case tileserve.ErrMalformedIndex:
-		return badRequest("%s %q is not a non-negative integer", pe.Part, tileserve.Clip(pe.Text))
-	case tileserve.ErrIndexTooLarge:
-		return &ows.Error{Code: ows.CodeTileOutOfRange, Locator: pe.Part, Status: http.StatusNotFound,
-			Message: fmt.Sprintf("%s %s is out of range", pe.Part, tileserve.Clip(pe.Text)), Err: tiling.ErrOutOfRange}
-	}
-	return err
-}
-
 // writeError maps err to a status and a JSON body {"error": "..."}, and
 // logs it once: server failures as errors, client mistakes at debug level.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := classify(err)
+	status, msg := tileserve.Classify(err)
 	if status >= 500 {
 		h.opts.Logger.LogAttrs(r.Context(), slog.LevelError, "xyz request failed", slog.String("path", r.URL.Path), slog.Int("status", status), slog.Any("err", err))
 	} else {
@@ -191,26 +139,4 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		}{msg})
 		_, _ = w.Write(append(body, '\n'))
 	}
-}
-
-// classify turns an error into an HTTP status and a message safe to show.
-func classify(err error) (int, string) {
-	var e *ows.Error
-	if errors.As(err, &e) && e.Status != 0 && e.Status < 500 {
-		return e.Status, e.Message
-	}
-	switch {
-	case errors.Is(err, tiling.ErrOutOfRange):
-		return http.StatusNotFound, "tile out of range"
-	case errors.Is(err, tiling.ErrNotFound):
-		return http.StatusNotFound, "tile not found"
-	case errors.Is(err, catalog.ErrUnknownLayer):
-		return http.StatusNotFound, "unknown layer"
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return http.StatusServiceUnavailable, "the request was cancelled or timed out"
-	}
-	if e != nil && e.Status != 0 {
-		return e.Status, e.Message
-	}
-	return http.StatusInternalServerError, "internal error"
 }
