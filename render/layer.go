@@ -35,24 +35,17 @@ type activeStyle struct {
 type item struct {
 	feat  evalFeature
 	pixel orb.Geometry
+	raw   store.Feature // as read, for GetFeatureInfo
 }
 
-func (r *Renderer) drawLayer(ctx context.Context, c *canvas, lab *labeler, v *view, reqCRS crs.CRS, l Layer, budget *int) error {
-	info, err := l.Source.Layer(l.Table)
-	if err != nil {
-		return err
-	}
-	var style styles.Style
-	if l.Style != nil {
-		style = *l.Style
-	} else {
-		style = styles.Default(info.GeometryType)
-	}
+// activeStyles reduces a style to the rules that apply at scale, feature
+// type style by feature type style, dropping those left empty.
+func activeStyles(style styles.Style, scale float64) []activeStyle {
 	var active []activeStyle
 	for _, fts := range style.FeatureTypeStyles {
 		var a activeStyle
 		for _, rule := range fts.Rules {
-			if !rule.Applies(v.scale) {
+			if !rule.Applies(scale) {
 				continue
 			}
 			if rule.ElseFilter {
@@ -65,24 +58,38 @@ func (r *Renderer) drawLayer(ctx context.Context, c *canvas, lab *labeler, v *vi
 			active = append(active, a)
 		}
 	}
-	if len(active) == 0 {
-		return nil
-	}
+	return active
+}
 
-	// Transformers come from the renderer's pools: PROJ setup is costly.
+// layerStyle is the style a layer is drawn with.
+func layerStyle(l Layer, info *store.Layer) styles.Style {
+	if l.Style != nil {
+		return *l.Style
+	}
+	return styles.Default(info.GeometryType)
+}
+
+// readItems reads the features of l whose envelope meets the view
+// enlarged by bufPx pixels on each side, projected to pixels, clipped to
+// that enlarged view and simplified; budget counts the features read
+// across layers.
+func (r *Renderer) readItems(ctx context.Context, v *view, reqCRS crs.CRS, l Layer, info *store.Layer, bufPx float64, budget *int) ([]item, error) {
 	var fwd *crs.Transformer
-	bufX, bufY := bufferPx*v.resX, bufferPx*v.resY
+	bufX, bufY := bufPx*v.resX, bufPx*v.resY
 	q := crs.Bounds{MinX: v.bbox.MinX - bufX, MinY: v.bbox.MinY - bufY, MaxX: v.bbox.MaxX + bufX, MaxY: v.bbox.MaxY + bufY}
 	query := store.Query{Layer: l.Table, BBox: &q}
 	if info.CRS != reqCRS {
+		// Transformers come from the renderer's pools: PROJ setup is
+		// costly.
+		var err error
 		fwd, err = r.trs.get(info.CRS, reqCRS)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer r.trs.put(fwd)
 		inv, err := r.trs.get(reqCRS, info.CRS)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		lb, err := inv.Bounds(q)
 		r.trs.put(inv)
@@ -97,25 +104,24 @@ func (r *Renderer) drawLayer(ctx context.Context, c *canvas, lab *labeler, v *vi
 		}
 	}
 
-	schema := info.Schema()
 	fields := make(map[string]int, len(info.Fields))
 	for i, f := range info.Fields {
 		fields[f.Name] = i
 	}
-	clipBound := orb.Bound{Min: orb.Point{-bufferPx, -bufferPx}, Max: orb.Point{float64(v.w) + bufferPx, float64(v.h) + bufferPx}}
+	clipBound := orb.Bound{Min: orb.Point{-bufPx, -bufPx}, Max: orb.Point{float64(v.w) + bufPx, float64(v.h) + bufPx}}
 	simp := simplify.DouglasPeucker(simplifyPx)
 
 	var items []item
 	for f, err := range l.Source.Features(ctx, query) {
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		*budget--
 		if *budget < 0 {
-			return fmt.Errorf("%w: more than %d features", ErrLimit, r.maxFeatures)
+			return nil, fmt.Errorf("%w: more than %d features", ErrLimit, r.maxFeatures)
 		}
 		g := store.ToOrb(f.Geometry)
 		if g == nil {
@@ -133,32 +139,61 @@ func (r *Renderer) drawLayer(ctx context.Context, c *canvas, lab *labeler, v *vi
 			px = simp.Simplify(px)
 		}
 		items = append(items, item{
-			feat:  evalFeature{id: f.ID, props: f.Properties, geom: g, layer: &info, fields: fields},
+			feat:  evalFeature{id: f.ID, props: f.Properties, geom: g, layer: info, fields: fields},
 			pixel: px,
+			raw:   f,
 		})
 	}
+	return items, nil
+}
 
+// matchRules calls fn with the symbolizers of every rule of a that
+// draws it: the rules whose filter it passes, else the else rules.
+func matchRules(a *activeStyle, schema filter.Schema, it *item, fn func(styles.Rule)) error {
+	matched := false
+	for _, rule := range a.rules {
+		ok, err := filter.Evaluate(rule.Filter, schema, &it.feat)
+		if err != nil {
+			return fmt.Errorf("rule %q: %w", rule.Name, err)
+		}
+		if ok {
+			matched = true
+			fn(rule)
+		}
+	}
+	if !matched {
+		for _, rule := range a.elses {
+			fn(rule)
+		}
+	}
+	return nil
+}
+
+func (r *Renderer) drawLayer(ctx context.Context, c *canvas, lab *labeler, v *view, reqCRS crs.CRS, l Layer, budget *int) error {
+	info, err := l.Source.Layer(l.Table)
+	if err != nil {
+		return err
+	}
+	active := activeStyles(layerStyle(l, &info), v.scale)
+	if len(active) == 0 {
+		return nil
+	}
+	items, err := r.readItems(ctx, v, reqCRS, l, &info, bufferPx, budget)
+	if err != nil {
+		return err
+	}
+	schema := info.Schema()
 	for _, a := range active {
 		for i := range items {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			it := &items[i]
-			matched := false
-			for _, rule := range a.rules {
-				ok, err := filter.Evaluate(rule.Filter, schema, &it.feat)
-				if err != nil {
-					return fmt.Errorf("rule %q: %w", rule.Name, err)
-				}
-				if ok {
-					matched = true
-					c.drawSymbolizers(rule.Symbolizers, it.pixel, v.symScale, lab, &it.feat)
-				}
-			}
-			if !matched {
-				for _, rule := range a.elses {
-					c.drawSymbolizers(rule.Symbolizers, it.pixel, v.symScale, lab, &it.feat)
-				}
+			err := matchRules(&a, schema, it, func(rule styles.Rule) {
+				c.drawSymbolizers(rule.Symbolizers, it.pixel, v.symScale, lab, &it.feat)
+			})
+			if err != nil {
+				return err
 			}
 		}
 	}

@@ -40,8 +40,7 @@ type HandlerOptions struct {
 }
 
 // Handler serves WMS 1.3.0 and 1.1.1 KVP requests (GET and HEAD), mounted
-// at /wms: GetCapabilities and GetMap. GetFeatureInfo and
-// GetLegendGraphic answer OperationNotSupported for now.
+// at /wms: GetCapabilities, GetMap, GetFeatureInfo and GetLegendGraphic.
 type Handler struct {
 	o    HandlerOptions
 	log  *slog.Logger
@@ -122,9 +121,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.EqualFold(req, "GetMap") || strings.EqualFold(req, "map"):
 		h.getMap(w, r, kvp, version)
 	case strings.EqualFold(req, "GetFeatureInfo") || strings.EqualFold(req, "feature_info"):
-		e := ows.OperationNotSupported("GetFeatureInfo")
-		e.Message = "GetFeatureInfo is not implemented yet; it will come in a later release"
-		h.writeException(w, r, e, version)
+		h.getFeatureInfo(w, r, kvp, version)
 	case strings.EqualFold(req, "GetLegendGraphic"):
 		e := ows.OperationNotSupported("GetLegendGraphic")
 		e.Message = "GetLegendGraphic is not implemented yet; it will come in a later release"
@@ -149,13 +146,13 @@ func (h *Handler) capabilities(w http.ResponseWriter, r *http.Request, version s
 		CRSs:                 h.crss,
 		MaxWidth:             h.o.Limits.maxWidth(),
 		MaxHeight:            h.o.Limits.maxHeight(),
-		WithoutFeatureInfo:   true,
 		WithoutLegendGraphic: true,
 	}
 	if c := h.catalog(); c != nil {
 		in.Service = c.Service
 		for _, l := range c.LayersFor(catalog.WMS) {
-			cl := CapabilitiesLayer{Name: l.Name, Title: l.Title, Abstract: l.Abstract, Keywords: l.Keywords, Bounds: l.Bounds}
+			cl := CapabilitiesLayer{Name: l.Name, Title: l.Title, Abstract: l.Abstract, Keywords: l.Keywords, Bounds: l.Bounds,
+				Queryable: l.Features != nil || l.Raster != ""}
 			for _, s := range l.MapStyles {
 				cl.Styles = append(cl.Styles, CapabilitiesStyle{Name: s.Name, Title: s.Title})
 			}
@@ -233,10 +230,7 @@ func mapLayer(c *catalog.Catalog, name, style string) (render.Layer, error) {
 
 func (h *Handler) getMap(w http.ResponseWriter, r *http.Request, kvp ows.KVP, version string) {
 	c := h.catalog()
-	opts := h.o.Limits
-	opts.CRSs = h.crss
-	opts.Layer = nil // layers and styles are resolved below, from the catalog
-	m, err := opts.ParseGetMap(kvp)
+	m, err := h.parseOptions().ParseGetMap(kvp)
 	if err != nil {
 		if m.Version != "" {
 			version = m.Version
@@ -273,6 +267,16 @@ func (h *Handler) getMap(w http.ResponseWriter, r *http.Request, kvp ows.KVP, ve
 		return
 	}
 	write(w, r, http.StatusOK, contentType(m.Format), body)
+}
+
+// parseOptions are the parsing options of map requests: the configured
+// limits and CRSs; layers and styles are resolved from the catalog after
+// parsing, by mapLayer.
+func (h *Handler) parseOptions() Options {
+	opts := h.o.Limits
+	opts.CRSs = h.crss
+	opts.Layer = nil
+	return opts
 }
 
 // renderError maps a render failure to the exception answered.

@@ -21,6 +21,7 @@ import (
 	"github.com/tuiles/tuiles/internal/xmlvalid"
 	"github.com/tuiles/tuiles/render"
 	"github.com/tuiles/tuiles/store"
+	"github.com/tuiles/tuiles/store/filter"
 	"github.com/tuiles/tuiles/styles"
 )
 
@@ -42,13 +43,14 @@ func newTestHandler(t *testing.T) http.Handler {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	w, err := s.Write(ctx, store.Layer{Name: "zones", GeometryType: "POLYGON", CRS: crs.WGS84}, store.Create)
+	w, err := s.Write(ctx, store.Layer{Name: "zones", GeometryType: "POLYGON", CRS: crs.WGS84,
+		Fields: []store.Field{{Name: "name", Kind: filter.String}, {Name: "area", Kind: filter.Real}}}, store.Create)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Rollback()
 	sq := []float64{0, 44, 4, 44, 4, 48, 0, 48, 0, 44}
-	if err := w.Add(ctx, store.Feature{Geometry: geom.NewPolygonFlat(geom.XY, sq, []int{len(sq)})}); err != nil {
+	if err := w.Add(ctx, store.Feature{Geometry: geom.NewPolygonFlat(geom.XY, sq, []int{len(sq)}), Properties: []any{"a <square>", 16.0}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Commit(ctx); err != nil {
@@ -91,12 +93,12 @@ func TestHandlerCapabilities(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	xmlvalid.Validate(t, body, "wms/1.3.0/capabilities_1_3_0.xsd")
-	for _, want := range []string{"<Name>zones</Name>", "<Name>red</Name>", "<Name>plain</Name>", `queryable="0"`, "http://example.test/wms?"} {
+	for _, want := range []string{"<Name>zones</Name>", "<Name>red</Name>", "<Name>plain</Name>", `queryable="1"`, "http://example.test/wms?", "<GetFeatureInfo>"} {
 		if !bytes.Contains(body, []byte(want)) {
 			t.Errorf("1.3.0 capabilities lack %s", want)
 		}
 	}
-	for _, bad := range []string{"GetFeatureInfo", "GetLegendGraphic"} {
+	for _, bad := range []string{"GetLegendGraphic"} {
 		if bytes.Contains(body, []byte(bad)) {
 			t.Errorf("1.3.0 capabilities advertise %s", bad)
 		}
@@ -107,8 +109,8 @@ func TestHandlerCapabilities(t *testing.T) {
 			t.Fatalf("%s: %d %s", q, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
 		xmlvalid.ValidateDTD(t, body)
-		if bytes.Contains(body, []byte("GetFeatureInfo")) || bytes.Contains(body, []byte("GetLegendGraphic")) {
-			t.Errorf("1.1.1 capabilities advertise unimplemented operations")
+		if !bytes.Contains(body, []byte("<GetFeatureInfo>")) || !bytes.Contains(body, []byte(`queryable="1"`)) {
+			t.Errorf("1.1.1 capabilities do not advertise GetFeatureInfo and queryable layers")
 		}
 	}
 }
@@ -260,12 +262,12 @@ func TestHandlerErrors(t *testing.T) {
 		{"bad bbox", strings.Replace(ok130, "-2,42,6,50", "6,42,-2,50", 1) + "&LAYERS=zones", 400, "InvalidParameterValue"},
 		{"missing service", "REQUEST=GetMap&VERSION=1.3.0", 400, "MissingParameterValue"},
 		{"wrong service", "SERVICE=WFS&REQUEST=GetCapabilities", 400, "InvalidParameterValue"},
-		{"feature info", "SERVICE=WMS&REQUEST=GetFeatureInfo&VERSION=1.3.0", 501, "OperationNotSupported"},
+		{"feature info without map", "SERVICE=WMS&REQUEST=GetFeatureInfo&VERSION=1.3.0", 400, "MissingParameterValue"},
 		{"legend", "SERVICE=WMS&REQUEST=GetLegendGraphic&VERSION=1.3.0", 501, "OperationNotSupported"},
 		{"unknown request", "SERVICE=WMS&REQUEST=Dance&VERSION=1.3.0", 501, "OperationNotSupported"},
 		{"111 unknown layer", ok111 + "&LAYERS=nope", 200, "LayerNotDefined"},
 		{"111 unknown srs", strings.Replace(ok111, "EPSG:4326", "EPSG:2154", 1) + "&LAYERS=zones", 200, "InvalidSRS"},
-		{"111 feature info", "SERVICE=WMS&REQUEST=GetFeatureInfo&VERSION=1.1.1", 200, "OperationNotSupported"},
+		{"111 feature info without map", "SERVICE=WMS&REQUEST=GetFeatureInfo&VERSION=1.1.1", 200, "MissingParameterValue"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, body := do(t, h, tc.query)
