@@ -62,11 +62,8 @@ func (r *Renderer) FeatureInfo(ctx context.Context, req InfoRequest) ([]Hit, err
 	if req.X < 0 || req.Y < 0 || req.X >= v.w || req.Y >= v.h {
 		return nil, fmt.Errorf("%w: pixel %d,%d is outside the %dx%d map", ErrInvalidRequest, req.X, req.Y, v.w, v.h)
 	}
-	if r.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.timeout)
-		defer cancel()
-	}
+	ctx, cancel := r.withTimeout(ctx)
+	defer cancel()
 	per := max(req.MaxPerLayer, 1)
 	tol := max(req.Tolerance, 0)
 	budget := r.maxFeatures

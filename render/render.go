@@ -198,6 +198,14 @@ func (r *Renderer) validate(req *Request) (*view, error) {
 	}, nil
 }
 
+// withTimeout bounds ctx by the renderer's timeout, if it has one.
+func (r *Renderer) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if r.timeout > 0 {
+		return context.WithTimeout(ctx, r.timeout)
+	}
+	return context.WithCancel(ctx)
+}
+
 // Render draws req. The image is in non-premultiplied colours, with
 // transparent pixels where nothing was drawn when req.Transparent is set.
 // It stops with ctx.Err() when ctx is cancelled.
@@ -206,11 +214,8 @@ func (r *Renderer) Render(ctx context.Context, req Request) (*image.NRGBA, error
 	if err != nil {
 		return nil, err
 	}
-	if r.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.timeout)
-		defer cancel()
-	}
+	ctx, cancel := r.withTimeout(ctx)
+	defer cancel()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
