@@ -45,6 +45,9 @@ type Catalog struct {
 	byName  map[string]*Layer
 	sets    []*tiling.TileMatrixSet
 	setByID map[string]*tiling.TileMatrixSet
+	// groups are the WMS layer groups (see WithGroups).
+	groups      []*Group
+	groupByName map[string]*Group
 }
 
 // New builds a catalog from layers, in the order given (capabilities keep
