@@ -94,6 +94,15 @@ func buildCatalog(ctx context.Context, cfg *config.Config, log *slog.Logger, inc
 	if err != nil {
 		return b.out, config.Problems{cfg.Problemf("layers", "%v", err)}
 	}
+	if len(cfg.WMS.Groups) > 0 {
+		groups := make([]catalog.Group, len(cfg.WMS.Groups))
+		for i, g := range cfg.WMS.Groups {
+			groups[i] = catalog.Group{Name: g.Name, Title: g.Title, Abstract: g.Abstract, Keywords: g.Keywords, Layers: g.Layers}
+		}
+		if cat, err = cat.WithGroups(groups); err != nil {
+			return b.out, config.Problems{cfg.Problemf("wms.groups", "%v", err)}
+		}
+	}
 	b.out.catalog = cat
 	return b.out, nil
 }

@@ -121,8 +121,14 @@ func newServer(cfg *config.Config, src catalog.Source, listen string, log *slog.
 		WMS: wms.NewHandler(wms.HandlerOptions{
 			Catalog:   src,
 			PublicURL: public,
-			Renderer:  render.New(render.Options{Logger: log}),
-			Logger:    log,
+			Renderer: render.New(render.Options{
+				Logger:      log,
+				MaxFeatures: cfg.WMS.MaxFeatures,
+				Timeout:     time.Duration(cfg.WMS.Timeout),
+			}),
+			Limits: wms.Options{MaxWidth: cfg.WMS.MaxWidth, MaxHeight: cfg.WMS.MaxHeight},
+			CRSs:   cfg.WMS.CRS,
+			Logger: log,
 		}),
 		WFS: wfs.NewHandler(wfs.Options{
 			Layers:      func() []wfs.FeatureType { return featureTypes(src.Current()) },

@@ -68,6 +68,7 @@ type Config struct {
 	// with data.table (see tuiles import).
 	Store  string  `yaml:"store"`
 	WFS    WFS     `yaml:"wfs"`
+	WMS    WMS     `yaml:"wms"`
 	Layers []Layer `yaml:"layers"`
 
 	file  string
@@ -195,6 +196,7 @@ func Default() *Config {
 	return &Config{
 		Server: Server{Listen: DefaultListen, CORSOrigins: []string{"*"}},
 		WFS:    WFS{MaxFeatures: DefaultMaxFeatures, Timeout: Duration(DefaultWFSTimeout)},
+		WMS:    defaultWMS(),
 		Service: Service{
 			Title:    "tuiles",
 			Abstract: "Map tiles served by tuiles.",
@@ -465,6 +467,7 @@ func validLayerName(name string) bool {
 func (c *Config) validate() Problems {
 	var ps Problems
 	ps = append(ps, c.validateServer()...)
+	ps = append(ps, c.validateWMS()...)
 	if c.WFS.MaxFeatures < 1 {
 		ps = append(ps, c.Problemf("wfs.max_features", "%d is not a positive number of features", c.WFS.MaxFeatures))
 	}

@@ -82,7 +82,12 @@ func TestLoadProblems(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			yaml: "server:\n  listen: \":8080\"\nlayres: []\n",
-			want: []string{`tuiles.yaml:3:1: layres: unknown key "layres" (known: layers, server, service, store, tile_matrix_sets, wfs)`},
+			want: []string{`tuiles.yaml:3:1: layres: unknown key "layres" (known: layers, server, service, store, tile_matrix_sets, wfs, wms)`},
+		},
+		{
+			name: "wms section",
+			yaml: "wms:\n  crs: [EPSG:3857, EPSG:99999]\n  max_width: 0\n  max_features: -1\n  timeout: 0s\n  groups:\n    - name: \"bad name\"\n      layers: []\n",
+			want: []string{`2:20: wms.crs[1]: "EPSG:99999" is not a CRS tuiles knows`, `3:14: wms.max_width: 0 is not a size`, `4:17: wms.max_features: -1 is not a positive`, `5:12: wms.timeout: 0s is not a positive duration`, `7:13: wms.groups[0].name: "bad name" is not a name`, `8:15: wms.groups[0].layers: a group needs at least one layer`},
 		},
 		{
 			name: "store table without a store",
@@ -468,6 +473,9 @@ func TestLoadDefaults(t *testing.T) {
 			t.Fatalf("%q: %v", yaml, err)
 		}
 		d := Default()
+		if len(c.WMS.CRS) != 6 || c.WMS.MaxWidth != DefaultWMSMaxSize || time.Duration(c.WMS.Timeout) != DefaultWMSTimeout {
+			t.Errorf("%q: wms defaults %+v", yaml, c.WMS)
+		}
 		if c.Server.Listen != d.Server.Listen || len(c.Server.CORSOrigins) != 1 || c.Server.CORSOrigins[0] != "*" || c.Service.Title != d.Service.Title || len(c.Layers) != 0 {
 			t.Errorf("%q: %+v", yaml, c)
 		}
