@@ -61,7 +61,7 @@ func TestWMSAxisOrder(t *testing.T) {
 
 func TestWMSCapabilitiesValidate(t *testing.T) {
 	_, caps13 := get(t, "/wms?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.3.0")
-	xmlvalid.Validate(t, caps13, "wms/1.3.0/capabilities_1_3_0.xsd")
+	xmlvalid.Validate(t, caps13, "wms/1.3.0/capabilities_1_3_0.xsd", "sld/1.1.0/sld_capabilities.xsd")
 	_, caps11 := get(t, "/wms?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.1.1")
 	xmlvalid.ValidateDTD(t, caps11)
 	for _, layer := range []string{"departements", "countries", "world-raster", "departement_points"} {

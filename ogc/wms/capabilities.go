@@ -51,6 +51,10 @@ type CapabilitiesLayer struct {
 	Styles    []CapabilitiesStyle
 	// MinScale and MaxScale are scale denominators; zero means unbounded.
 	MinScale, MaxScale float64
+	// Children make the layer a group: a node of the layer tree (with a
+	// Name, a group GetMap can also draw). A group's bounds, when unset,
+	// are the union of its children's.
+	Children []CapabilitiesLayer
 }
 
 // CapabilitiesStyle is one style of a layer.
@@ -137,11 +141,12 @@ func (ts transformers) boundingBoxes(list []crs.CRS, w crs.Bounds) []bbox {
 func union(layers []CapabilitiesLayer) crs.Bounds {
 	u := crs.Bounds{MinX: math.Inf(1), MinY: math.Inf(1), MaxX: math.Inf(-1), MaxY: math.Inf(-1)}
 	for _, l := range layers {
-		if l.Bounds.Empty() {
+		b := l.bounds()
+		if b.Empty() {
 			continue
 		}
-		u = crs.Bounds{MinX: math.Min(u.MinX, l.Bounds.MinX), MinY: math.Min(u.MinY, l.Bounds.MinY),
-			MaxX: math.Max(u.MaxX, l.Bounds.MaxX), MaxY: math.Max(u.MaxY, l.Bounds.MaxY)}
+		u = crs.Bounds{MinX: math.Min(u.MinX, b.MinX), MinY: math.Min(u.MinY, b.MinY),
+			MaxX: math.Max(u.MaxX, b.MaxX), MaxY: math.Max(u.MaxY, b.MaxY)}
 	}
 	return u
 }
@@ -304,7 +309,7 @@ func Capabilities130(c CapabilitiesInput) []byte {
 		b.bboxes130(3, ts.boundingBoxes(list, u))
 	}
 	for _, l := range c.Layers {
-		b.layer130(l, list, ts)
+		b.layer130(3, l, list, ts)
 	}
 	b.close(2, "Layer")
 	b.close(1, "Capability")
@@ -332,32 +337,55 @@ func (b *w) bboxes130(indent int, list []bbox) {
 	}
 }
 
-func (b *w) layer130(l CapabilitiesLayer, list []crs.CRS, ts transformers) {
+func (b *w) layer130(indent int, l CapabilitiesLayer, list []crs.CRS, ts transformers) {
 	q := "0"
-	if l.Queryable {
+	if l.queryable() {
 		q = "1"
 	}
-	b.line(3, `<Layer`+attr("queryable", q)+`>`)
+	b.line(indent, `<Layer`+attr("queryable", q)+`>`)
+	in := indent + 1
 	if l.Name != "" {
-		b.text(4, "Name", l.Name)
+		b.text(in, "Name", l.Name)
 	}
-	b.text(4, "Title", titleOr(l.Title, l.Name))
+	b.text(in, "Title", titleOr(l.Title, l.Name))
 	if l.Abstract != "" {
-		b.text(4, "Abstract", l.Abstract)
+		b.text(in, "Abstract", l.Abstract)
 	}
-	b.keywords(4, l.Keywords)
-	if !l.Bounds.Empty() {
-		b.geoBBox130(4, l.Bounds)
-		b.bboxes130(4, ts.boundingBoxes(list, l.Bounds))
+	b.keywords(in, l.Keywords)
+	if bounds := l.bounds(); !bounds.Empty() {
+		b.geoBBox130(in, bounds)
+		b.bboxes130(in, ts.boundingBoxes(list, bounds))
 	}
-	b.styles(4, l.Styles)
+	b.styles(in, l.Styles)
 	if l.MinScale > 0 {
-		b.text(4, "MinScaleDenominator", num(l.MinScale))
+		b.text(in, "MinScaleDenominator", num(l.MinScale))
 	}
 	if l.MaxScale > 0 {
-		b.text(4, "MaxScaleDenominator", num(l.MaxScale))
+		b.text(in, "MaxScaleDenominator", num(l.MaxScale))
 	}
-	b.close(3, "Layer")
+	for _, c := range l.Children {
+		b.layer130(in, c, list, ts)
+	}
+	b.close(indent, "Layer")
+}
+
+// queryable tells whether GetFeatureInfo answers for the layer: a group
+// is queryable when one of its members is.
+func (l CapabilitiesLayer) queryable() bool {
+	q := l.Queryable
+	for _, c := range l.Children {
+		q = q || c.queryable()
+	}
+	return q
+}
+
+// bounds are the layer's, or for a group without its own the union of
+// its members'.
+func (l CapabilitiesLayer) bounds() crs.Bounds {
+	if !l.Bounds.Empty() || len(l.Children) == 0 {
+		return l.Bounds
+	}
+	return union(l.Children)
 }
 
 func titleOr(t, name string) string {
@@ -428,7 +456,7 @@ func Capabilities111(c CapabilitiesInput) []byte {
 		b.bboxes111(3, ts.boundingBoxes(list, u))
 	}
 	for _, l := range c.Layers {
-		b.layer111(l, list, ts)
+		b.layer111(3, l, list, ts)
 	}
 	b.close(2, "Layer")
 	b.close(1, "Capability")
@@ -452,31 +480,35 @@ func (b *w) bboxes111(indent int, list []bbox) {
 // the ground length of a pixel's diagonal, with the standard 0.28 mm pixel.
 func pixelDiagonal(scale float64) float64 { return scale * 0.00028 * math.Sqrt2 }
 
-func (b *w) layer111(l CapabilitiesLayer, list []crs.CRS, ts transformers) {
+func (b *w) layer111(indent int, l CapabilitiesLayer, list []crs.CRS, ts transformers) {
 	q := "0"
-	if l.Queryable {
+	if l.queryable() {
 		q = "1"
 	}
-	b.line(3, `<Layer`+attr("queryable", q)+`>`)
+	b.line(indent, `<Layer`+attr("queryable", q)+`>`)
+	in := indent + 1
 	if l.Name != "" {
-		b.text(4, "Name", l.Name)
+		b.text(in, "Name", l.Name)
 	}
-	b.text(4, "Title", titleOr(l.Title, l.Name))
+	b.text(in, "Title", titleOr(l.Title, l.Name))
 	if l.Abstract != "" {
-		b.text(4, "Abstract", l.Abstract)
+		b.text(in, "Abstract", l.Abstract)
 	}
-	b.keywords(4, l.Keywords)
-	if !l.Bounds.Empty() {
-		b.latLon111(4, l.Bounds)
-		b.bboxes111(4, ts.boundingBoxes(list, l.Bounds))
+	b.keywords(in, l.Keywords)
+	if bounds := l.bounds(); !bounds.Empty() {
+		b.latLon111(in, bounds)
+		b.bboxes111(in, ts.boundingBoxes(list, bounds))
 	}
-	b.styles(4, l.Styles)
+	b.styles(in, l.Styles)
 	if l.MinScale > 0 || l.MaxScale > 0 {
 		maxHint := "1e+308"
 		if l.MaxScale > 0 {
 			maxHint = num(pixelDiagonal(l.MaxScale))
 		}
-		b.line(4, `<ScaleHint`+attr("min", num(pixelDiagonal(l.MinScale)))+attr("max", maxHint)+`/>`)
+		b.line(in, `<ScaleHint`+attr("min", num(pixelDiagonal(l.MinScale)))+attr("max", maxHint)+`/>`)
 	}
-	b.close(3, "Layer")
+	for _, c := range l.Children {
+		b.layer111(in, c, list, ts)
+	}
+	b.close(indent, "Layer")
 }

@@ -83,6 +83,14 @@ func testCapabilities() CapabilitiesInput {
 				MinScale: 1000, MaxScale: 5e6,
 			},
 			{Name: "nobounds"},
+			{
+				Name: "france", Title: "France", Abstract: "A layer group",
+				Children: []CapabilitiesLayer{
+					{Name: "points", Title: "Points", Bounds: crs.Bounds{MinX: -5, MinY: 42, MaxX: 8, MaxY: 51}, Queryable: true,
+						Styles: []CapabilitiesStyle{{Name: "marks"}}},
+					{Name: "outlines", Bounds: crs.Bounds{MinX: -4, MinY: 41, MaxX: 9, MaxY: 50}},
+				},
+			},
 		},
 	}
 }
@@ -101,6 +109,10 @@ func TestCapabilities130Validates(t *testing.T) {
 		`<Format>image/png; mode=8bit</Format>`, `<Format>application/vnd.ogc.gml</Format>`, `<Format>INIMAGE</Format>`,
 		`xlink:href="http://localhost:8080/wms?"`, `<MinScaleDenominator>1000</MinScaleDenominator>`,
 		`<LegendURL width="40" height="30">`, `tuiles &lt;demo&gt; &amp; co`, `<sld:GetLegendGraphic>`,
+		// The group nests its members, and its box is theirs together.
+		"<Name>france</Name>\n        <Title>France</Title>\n        <Abstract>A layer group</Abstract>\n        <EX_GeographicBoundingBox>\n          <westBoundLongitude>-5</westBoundLongitude>\n          <eastBoundLongitude>9</eastBoundLongitude>",
+		"      <Layer queryable=\"1\">\n        <Name>france</Name>",
+		"        <Layer queryable=\"1\">\n          <Name>points</Name>",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("missing %s", want)
@@ -157,8 +169,8 @@ func checkBoundingBoxes(t *testing.T, doc []byte, attrName string) {
 			laea = append(laea, m)
 		}
 	}
-	// root, countries, départements
-	if len(laea) != 3 {
+	// root, countries, départements, then the group and its two members
+	if len(laea) != 6 {
 		t.Fatalf("%d EPSG:3035 boxes", len(laea))
 	}
 	fr := laea[2]

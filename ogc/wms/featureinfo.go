@@ -8,6 +8,7 @@ import (
 	"html"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/internal/crs"
 	"github.com/tuiles/tuiles/ogc/ows"
 	"github.com/tuiles/tuiles/render"
@@ -65,23 +65,18 @@ func (h *Handler) getFeatureInfo(w http.ResponseWriter, r *http.Request, kvp ows
 		Tolerance:   tolerance,
 		MaxPerLayer: g.FeatureCount,
 	}
+	resolved, err := mapLayers(c, g.Map.Layers, g.Map.Styles)
+	if err != nil {
+		h.writeException(w, r, ows.AsError(err), version)
+		return
+	}
 	var layers []infoLayer
-	for i, name := range g.Map.Layers {
-		rl, err := mapLayer(c, name, g.Map.Styles[i])
-		if err != nil {
-			h.writeException(w, r, ows.AsError(err), version)
-			return
-		}
-		queried := false
-		for _, q := range g.QueryLayers {
-			queried = queried || q == name
-		}
-		if !queried {
+	for _, rl := range resolved {
+		if !slices.Contains(g.QueryLayers, rl.requested) {
 			continue
 		}
-		l, _ := c.LayerFor(catalog.WMS, name)
-		req.Map.Layers = append(req.Map.Layers, rl)
-		layers = append(layers, infoLayer{name: name, title: titleOr(l.Title, name)})
+		req.Map.Layers = append(req.Map.Layers, rl.render)
+		layers = append(layers, infoLayer{name: rl.name, title: titleOr(rl.layer.Title, rl.name)})
 	}
 	if h.o.Renderer == nil {
 		h.writeException(w, r, ows.Internal(fmt.Errorf("wms: no renderer configured")), version)

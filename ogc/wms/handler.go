@@ -123,9 +123,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.EqualFold(req, "GetFeatureInfo") || strings.EqualFold(req, "feature_info"):
 		h.getFeatureInfo(w, r, kvp, version)
 	case strings.EqualFold(req, "GetLegendGraphic"):
-		e := ows.OperationNotSupported("GetLegendGraphic")
-		e.Message = "GetLegendGraphic is not implemented yet; it will come in a later release"
-		h.writeException(w, r, e, version)
+		h.getLegendGraphic(w, r, kvp, version)
 	default:
 		e := ows.OperationNotSupported(req)
 		e.Locator = "REQUEST"
@@ -141,32 +139,112 @@ func (h *Handler) catalog() *catalog.Catalog {
 }
 
 func (h *Handler) capabilities(w http.ResponseWriter, r *http.Request, version string) {
+	base := ows.BaseURL(r, h.o.PublicURL) + "/wms"
 	in := CapabilitiesInput{
-		URL:                  ows.BaseURL(r, h.o.PublicURL) + "/wms",
-		CRSs:                 h.crss,
-		MaxWidth:             h.o.Limits.maxWidth(),
-		MaxHeight:            h.o.Limits.maxHeight(),
-		WithoutLegendGraphic: true,
+		URL:       base,
+		CRSs:      h.crss,
+		MaxWidth:  h.o.Limits.maxWidth(),
+		MaxHeight: h.o.Limits.maxHeight(),
 	}
 	if c := h.catalog(); c != nil {
 		in.Service = c.Service
-		for _, l := range c.LayersFor(catalog.WMS) {
-			cl := CapabilitiesLayer{Name: l.Name, Title: l.Title, Abstract: l.Abstract, Keywords: l.Keywords, Bounds: l.Bounds,
-				Queryable: l.Features != nil || l.Raster != ""}
-			for _, s := range l.MapStyles {
-				cl.Styles = append(cl.Styles, CapabilitiesStyle{Name: s.Name, Title: s.Title})
-			}
-			if len(cl.Styles) == 0 {
-				cl.Styles = []CapabilitiesStyle{{Name: "default", Title: "Default"}}
-			}
-			in.Layers = append(in.Layers, cl)
-		}
+		in.Layers = h.layerTree(c, base)
 	}
 	body, ct := Capabilities130(in), CapabilitiesContentType130
 	if version == Version111 {
 		body, ct = Capabilities111(in), CapabilitiesContentType111
 	}
 	write(w, r, http.StatusOK, ct, body)
+}
+
+// layerTree lists the WMS layers under the root layer: groups with their
+// members, in the order of their first member, and ungrouped layers.
+func (h *Handler) layerTree(c *catalog.Catalog, base string) []CapabilitiesLayer {
+	groupOf := map[string]*catalog.Group{}
+	for _, g := range c.Groups() {
+		for _, name := range g.Layers {
+			groupOf[name] = g
+		}
+	}
+	var out []CapabilitiesLayer
+	done := map[*catalog.Group]bool{}
+	for _, l := range c.LayersFor(catalog.WMS) {
+		g, grouped := groupOf[l.Name]
+		if !grouped {
+			out = append(out, h.capabilitiesLayer(l, base))
+			continue
+		}
+		if done[g] {
+			continue
+		}
+		done[g] = true
+		cg := CapabilitiesLayer{Name: g.Name, Title: g.Title, Abstract: g.Abstract, Keywords: g.Keywords}
+		for _, name := range g.Layers {
+			if m, ok := c.LayerFor(catalog.WMS, name); ok {
+				cg.Children = append(cg.Children, h.capabilitiesLayer(m, base))
+			}
+		}
+		out = append(out, cg)
+	}
+	return out
+}
+
+// capabilitiesLayer describes one layer: its styles with their legends,
+// and the scale range its default style draws at.
+func (h *Handler) capabilitiesLayer(l *catalog.Layer, base string) CapabilitiesLayer {
+	cl := CapabilitiesLayer{Name: l.Name, Title: l.Title, Abstract: l.Abstract, Keywords: l.Keywords, Bounds: l.Bounds,
+		Queryable: l.Features != nil || l.Raster != ""}
+	type named struct {
+		name, title string
+		style       *styles.Style
+	}
+	list := []named{{name: "default", title: "Default"}}
+	if len(l.MapStyles) > 0 {
+		list = list[:0]
+		for _, s := range l.MapStyles {
+			list = append(list, named{s.Name, s.Title, s.Style})
+		}
+	}
+	for i, s := range list {
+		cs := CapabilitiesStyle{Name: s.name, Title: s.title}
+		if h.o.Renderer != nil {
+			req := legendRequest(l, render.Layer{Style: s.style})
+			if wd, ht, err := h.o.Renderer.LegendSize(req); err == nil {
+				cs.LegendURL, cs.LegendWidth, cs.LegendHeight = legendURL(base, l.Name, s.name), wd, ht
+			}
+		}
+		cl.Styles = append(cl.Styles, cs)
+		if i == 0 && s.style != nil {
+			cl.MinScale, cl.MaxScale = scaleRange(s.style)
+		}
+	}
+	return cl
+}
+
+// scaleRange is the range of scale denominators where a style draws
+// something: from its smallest rule minimum to its largest rule maximum,
+// 0 for an end some rule leaves open.
+func scaleRange(st *styles.Style) (minScale, maxScale float64) {
+	first := true
+	for _, fts := range st.FeatureTypeStyles {
+		for _, r := range fts.Rules {
+			if first {
+				minScale, maxScale, first = r.MinScale, r.MaxScale, false
+				continue
+			}
+			if r.MinScale == 0 || minScale == 0 {
+				minScale = 0
+			} else {
+				minScale = min(minScale, r.MinScale)
+			}
+			if r.MaxScale == 0 || maxScale == 0 {
+				maxScale = 0
+			} else {
+				maxScale = max(maxScale, r.MaxScale)
+			}
+		}
+	}
+	return minScale, maxScale
 }
 
 func write(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte) {
@@ -190,6 +268,46 @@ func (h *Handler) writeException(w http.ResponseWriter, r *http.Request, e *ows.
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	write(w, r, status, ct, body)
+}
+
+// resolvedLayer is a layer of a map request, ready to draw.
+type resolvedLayer struct {
+	// name is the layer's; requested is the name in LAYERS (a group's for
+	// its members).
+	name, requested string
+	layer           *catalog.Layer
+	render          render.Layer
+}
+
+// mapLayers resolves the LAYERS and STYLES of a map request, a layer
+// group standing for its members drawn with their default styles.
+func mapLayers(c *catalog.Catalog, names, styleNames []string) ([]resolvedLayer, error) {
+	var out []resolvedLayer
+	for i, name := range names {
+		if c != nil {
+			if g, ok := c.Group(name); ok {
+				if s := styleNames[i]; s != "" && !strings.EqualFold(s, "default") {
+					return nil, wmsError(ows.CodeStyleNotDefined, "STYLES", "layer group %q has no style %q (only the default)", name, s)
+				}
+				for _, member := range g.Layers {
+					rl, err := mapLayer(c, member, "")
+					if err != nil {
+						return nil, err
+					}
+					l, _ := c.LayerFor(catalog.WMS, member)
+					out = append(out, resolvedLayer{name: member, requested: name, layer: l, render: rl})
+				}
+				continue
+			}
+		}
+		rl, err := mapLayer(c, name, styleNames[i])
+		if err != nil {
+			return nil, err
+		}
+		l, _ := c.LayerFor(catalog.WMS, name)
+		out = append(out, resolvedLayer{name: name, requested: name, layer: l, render: rl})
+	}
+	return out, nil
 }
 
 // mapLayer resolves a published layer and style for the renderer.
@@ -244,13 +362,13 @@ func (h *Handler) getMap(w http.ResponseWriter, r *http.Request, kvp ows.KVP, ve
 		Background:  color.NRGBA{m.BGColor.R, m.BGColor.G, m.BGColor.B, 0xff},
 		Transparent: m.Transparent,
 	}
-	for i, name := range m.Layers {
-		l, err := mapLayer(c, name, m.Styles[i])
-		if err != nil {
-			h.mapError(w, r, m, ows.AsError(err), version)
-			return
-		}
-		req.Layers = append(req.Layers, l)
+	layers, err := mapLayers(c, m.Layers, m.Styles)
+	if err != nil {
+		h.mapError(w, r, m, ows.AsError(err), version)
+		return
+	}
+	for _, l := range layers {
+		req.Layers = append(req.Layers, l.render)
 	}
 	if h.o.Renderer == nil {
 		h.mapError(w, r, m, ows.Internal(errors.New("wms: no renderer configured")), version)

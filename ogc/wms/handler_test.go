@@ -68,6 +68,9 @@ func newTestHandler(t *testing.T) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if c, err = c.WithGroups([]catalog.Group{{Name: "all", Title: "Everything", Layers: []string{"zones"}}}); err != nil {
+		t.Fatal(err)
+	}
 	return NewHandler(HandlerOptions{
 		Catalog:   catalog.NewLive(c),
 		PublicURL: "http://example.test",
@@ -92,16 +95,14 @@ func TestHandlerCapabilities(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != CapabilitiesContentType130 {
 		t.Fatalf("%d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	xmlvalid.Validate(t, body, "wms/1.3.0/capabilities_1_3_0.xsd")
+	xmlvalid.Validate(t, body, capabilitiesSchema130, sldCapabilitiesSchema)
 	for _, want := range []string{"<Name>zones</Name>", "<Name>red</Name>", "<Name>plain</Name>", `queryable="1"`, "http://example.test/wms?", "<GetFeatureInfo>"} {
 		if !bytes.Contains(body, []byte(want)) {
 			t.Errorf("1.3.0 capabilities lack %s", want)
 		}
 	}
-	for _, bad := range []string{"GetLegendGraphic"} {
-		if bytes.Contains(body, []byte(bad)) {
-			t.Errorf("1.3.0 capabilities advertise %s", bad)
-		}
+	if !bytes.Contains(body, []byte(`<LegendURL width="20" height="20">`)) || !bytes.Contains(body, []byte("REQUEST=GetLegendGraphic&amp;SERVICE=WMS&amp;STYLE=red&amp;VERSION=1.3.0")) {
+		t.Errorf("1.3.0 capabilities lack the legend of style red")
 	}
 	for _, q := range []string{"service=wms&request=GetCapabilities&version=1.1.1", "REQUEST=capabilities&WMTVER=1.0.0"} {
 		resp, body = do(t, h, q)
@@ -129,7 +130,7 @@ func TestHandlerCapabilitiesDefaultStyle(t *testing.T) {
 	}
 	h := NewHandler(HandlerOptions{Catalog: catalog.NewLive(c)})
 	_, body := do(t, h, "SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.3.0")
-	xmlvalid.Validate(t, body, "wms/1.3.0/capabilities_1_3_0.xsd")
+	xmlvalid.Validate(t, body, capabilitiesSchema130, sldCapabilitiesSchema)
 	if !bytes.Contains(body, []byte("<Name>default</Name>")) {
 		t.Error("no default style advertised")
 	}
@@ -263,7 +264,11 @@ func TestHandlerErrors(t *testing.T) {
 		{"missing service", "REQUEST=GetMap&VERSION=1.3.0", 400, "MissingParameterValue"},
 		{"wrong service", "SERVICE=WFS&REQUEST=GetCapabilities", 400, "InvalidParameterValue"},
 		{"feature info without map", "SERVICE=WMS&REQUEST=GetFeatureInfo&VERSION=1.3.0", 400, "MissingParameterValue"},
-		{"legend", "SERVICE=WMS&REQUEST=GetLegendGraphic&VERSION=1.3.0", 501, "OperationNotSupported"},
+		{"legend without layer", "SERVICE=WMS&REQUEST=GetLegendGraphic&VERSION=1.3.0", 400, "MissingParameterValue"},
+		{"legend of an unknown layer", "SERVICE=WMS&REQUEST=GetLegendGraphic&VERSION=1.3.0&FORMAT=image/png&LAYER=nope", 400, "LayerNotDefined"},
+		{"legend of an unknown style", "SERVICE=WMS&REQUEST=GetLegendGraphic&VERSION=1.3.0&FORMAT=image/png&LAYER=zones&STYLE=blue", 400, "StyleNotDefined"},
+		{"legend of an unknown rule", "SERVICE=WMS&REQUEST=GetLegendGraphic&VERSION=1.3.0&FORMAT=image/png&LAYER=zones&STYLE=red&RULE=nope", 400, "InvalidParameterValue"},
+		{"legend too big", "SERVICE=WMS&REQUEST=GetLegendGraphic&VERSION=1.3.0&FORMAT=image/png&LAYER=zones&WIDTH=3000", 400, "InvalidParameterValue"},
 		{"unknown request", "SERVICE=WMS&REQUEST=Dance&VERSION=1.3.0", 501, "OperationNotSupported"},
 		{"111 unknown layer", ok111 + "&LAYERS=nope", 200, "LayerNotDefined"},
 		{"111 unknown srs", strings.Replace(ok111, "EPSG:4326", "EPSG:2154", 1) + "&LAYERS=zones", 200, "InvalidSRS"},
@@ -313,5 +318,61 @@ func TestHandlerInImage(t *testing.T) {
 	blank := getImage(t, h, "VERSION=1.1.1&SRS=EPSG:4326&BBOX=-2,42,6,50&WIDTH=30&HEIGHT=20&FORMAT=image/jpeg&LAYERS=nope&EXCEPTIONS=application/vnd.ogc.se_blank", "image/jpeg")
 	if blank.Bounds().Dx() != 30 || !nearColor(nrgba(blank, 15, 10), white, 2) {
 		t.Errorf("BLANK: %v %v", blank.Bounds(), nrgba(blank, 15, 10))
+	}
+}
+
+// getLegend fetches a GetLegendGraphic image.
+func getLegend(t *testing.T, h http.Handler, query, wantType string) image.Image {
+	t.Helper()
+	resp, body := do(t, h, "SERVICE=WMS&REQUEST=GetLegendGraphic&"+query)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != wantType {
+		t.Fatalf("%s: %d %s: %.400s", query, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	img, _, err := image.Decode(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return img
+}
+
+func TestHandlerLegend(t *testing.T) {
+	h := newTestHandler(t)
+	img := getLegend(t, h, "VERSION=1.3.0&FORMAT=image/png&LAYER=zones&STYLE=red", "image/png")
+	if b := img.Bounds(); b.Dx() != 20 || b.Dy() != 20 {
+		t.Errorf("legend size %v, want the 20×20 swatch of a one-rule style", b)
+	}
+	if p := nrgba(img, 10, 10); !nearColor(p, fillRed, 2) {
+		t.Errorf("legend centre %v, want the red fill", p)
+	}
+	img = getLegend(t, h, "FORMAT=image/jpeg&LAYER=zones&WIDTH=40&HEIGHT=30&RULE=all&STYLE=red", "image/jpeg")
+	if b := img.Bounds(); b.Dx() != 40 || b.Dy() != 30 {
+		t.Errorf("legend size %v, want 40×30", b)
+	}
+	// The style without an SLD draws the default polygon: grey.
+	img = getLegend(t, h, "FORMAT=image/png&LAYER=zones&STYLE=plain", "image/png")
+	if p := nrgba(img, 10, 10); !nearColor(p, color.NRGBA{0x80, 0x80, 0x80, 0xff}, 2) {
+		t.Errorf("default legend centre %v, want grey", p)
+	}
+}
+
+func TestHandlerGroup(t *testing.T) {
+	h := newTestHandler(t)
+	const q = "VERSION=1.3.0&CRS=CRS:84&BBOX=-2,42,6,50&WIDTH=100&HEIGHT=100&FORMAT=image/png&STYLES="
+	sameImage(t, getImage(t, h, q+"&LAYERS=all", "image/png"), getImage(t, h, q+"&LAYERS=zones", "image/png"))
+	_, body := do(t, h, "SERVICE=WMS&REQUEST=GetMap&"+q+"default&LAYERS=all")
+	if bytes.Contains(body, []byte("ServiceException")) {
+		t.Errorf("group with the default style: %s", body)
+	}
+	_, body = do(t, h, "SERVICE=WMS&REQUEST=GetMap&"+q+"red&LAYERS=all")
+	if !bytes.Contains(body, []byte(`code="StyleNotDefined"`)) {
+		t.Errorf("group with a style: %s", body)
+	}
+	_, body = do(t, h, "SERVICE=WMS&REQUEST=GetFeatureInfo&VERSION=1.3.0&CRS=CRS:84&BBOX=-2,42,6,50&WIDTH=100&HEIGHT=100&LAYERS=all&QUERY_LAYERS=all&STYLES=&I=50&J=50&INFO_FORMAT=text/plain")
+	if !bytes.Contains(body, []byte("Results for layer 'zones'")) {
+		t.Errorf("feature info through a group: %s", body)
+	}
+	_, caps := do(t, h, "SERVICE=WMS&REQUEST=GetCapabilities")
+	if !bytes.Contains(caps, []byte("<Name>all</Name>\n        <Title>Everything</Title>")) || !bytes.Contains(caps, []byte("        <Layer queryable=\"1\">\n          <Name>zones</Name>")) {
+		t.Errorf("capabilities lack the group around zones:\n%s", caps)
 	}
 }
