@@ -317,6 +317,20 @@ func defaultMark() styles.Mark {
 
 func (c *canvas) point(s styles.PointSymbolizer, g orb.Geometry, k float64) {
 	gr := s.Graphic
+	if img := graphicImage(gr); img != nil {
+		size := graphicSize(gr, k)
+		scale := size / float64(img.Bounds().Dy())
+		dc := c.dc
+		points(g, func(p orb.Point) {
+			dc.Push()
+			dc.Translate(p[0], p[1])
+			dc.Rotate(gg.Radians(gr.Rotation))
+			dc.Scale(scale, scale)
+			dc.DrawImageAnchored(img, 0, 0, 0.5, 0.5)
+			dc.Pop()
+		})
+		return
+	}
 	mark := defaultMark()
 	if len(gr.Marks) > 0 {
 		mark = gr.Marks[0]
@@ -329,6 +343,29 @@ func (c *canvas) point(s styles.PointSymbolizer, g orb.Geometry, k float64) {
 	points(g, func(p orb.Point) {
 		c.mark(mark, p, size, gr.Rotation, opacity, k)
 	})
+}
+
+// graphicImage is the first loaded external graphic of gr (see
+// styles.LoadGraphics), nil when it has none and marks are drawn.
+func graphicImage(gr styles.Graphic) *image.NRGBA {
+	for _, e := range gr.ExternalGraphics {
+		if e.Image != nil && e.Image.Bounds().Dy() > 0 {
+			return e.Image
+		}
+	}
+	return nil
+}
+
+// graphicSize is the drawn height of a point symbol in pixels: Size, or
+// for an image without one its own height, or the SLD default of 6.
+func graphicSize(gr styles.Graphic, k float64) float64 {
+	if gr.Size > 0 {
+		return gr.Size * k
+	}
+	if img := graphicImage(gr); img != nil {
+		return float64(img.Bounds().Dy()) * k
+	}
+	return 6 * k
 }
 
 // markShape returns the outline of a well-known mark of the given size

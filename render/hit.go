@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
@@ -164,7 +165,7 @@ func symbolReach(s styles.Symbolizer, k float64) float64 {
 	case styles.LineSymbolizer:
 		return s.Stroke.Width*k/2 + math.Abs(s.PerpendicularOffset*k)
 	case styles.PointSymbolizer:
-		return pointSize(s.Graphic, k) / 2
+		return graphicSize(s.Graphic, k) / 2
 	}
 	return 0
 }
@@ -184,13 +185,6 @@ func deref(s styles.Symbolizer) styles.Symbolizer {
 		return *s
 	}
 	return s
-}
-
-func pointSize(g styles.Graphic, k float64) float64 {
-	if g.Size > 0 {
-		return g.Size * k
-	}
-	return 6 * k
 }
 
 // symbolCovers reports whether symbolizer s drawn for pixel geometry g
@@ -215,10 +209,23 @@ func symbolCovers(s styles.Symbolizer, g orb.Geometry, p orb.Point, tol, k float
 	case styles.LineSymbolizer:
 		return distanceToLines(g, p) <= s.Stroke.Width*k/2+math.Abs(s.PerpendicularOffset*k)+tol
 	case styles.PointSymbolizer:
-		r := pointSize(s.Graphic, k)/2 + tol
+		// Circles are hit within their radius; other marks and images
+		// within their bounding box (rotation aside).
+		gr := s.Graphic
+		halfH := graphicSize(gr, k) / 2
+		halfW := halfH
+		if img := graphicImage(gr); img != nil {
+			halfW = halfH * float64(img.Bounds().Dx()) / float64(img.Bounds().Dy())
+		}
+		circle := graphicImage(gr) == nil && (len(gr.Marks) == 0 || strings.EqualFold(gr.Marks[0].WellKnownName, "circle"))
 		hit := false
 		points(g, func(q orb.Point) {
-			hit = hit || math.Hypot(q[0]-p[0], q[1]-p[1]) <= r
+			dx, dy := math.Abs(q[0]-p[0]), math.Abs(q[1]-p[1])
+			if circle {
+				hit = hit || math.Hypot(dx, dy) <= halfH+tol
+			} else {
+				hit = hit || (dx <= halfW+tol && dy <= halfH+tol)
+			}
 		})
 		return hit
 	}

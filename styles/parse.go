@@ -529,7 +529,7 @@ func (p *parser) mark(n *node) (Mark, error) {
 }
 
 func (p *parser) externalGraphic(n *node) (ExternalGraphic, error) {
-	var e ExternalGraphic
+	e := ExternalGraphic{Line: n.line}
 	for _, k := range n.elements() {
 		switch k.name.Local {
 		case "OnlineResource":

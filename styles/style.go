@@ -14,6 +14,7 @@ package styles
 import (
 	"errors"
 	"fmt"
+	"image"
 	"image/color"
 	"strings"
 
@@ -258,6 +259,11 @@ type Mark struct {
 type ExternalGraphic struct {
 	Href   string
 	Format string // MIME type, e.g. image/png
+	// Line is where the element starts in the document, for errors.
+	Line int
+	// Image is the decoded graphic with the Graphic's opacity applied,
+	// once LoadGraphics has read it; nil before.
+	Image *image.NRGBA
 }
 
 // Font selects the label font.

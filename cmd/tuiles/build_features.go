@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/cmd/tuiles/config"
@@ -111,6 +112,12 @@ func (b *builder) mapStyles(i int, l *catalog.Layer) bool {
 		}
 		for _, ns := range nl.Styles {
 			st := ns.Style
+			path := b.cfg.Resolve(file)
+			if err := styles.LoadGraphics(&st, filepath.Base(path), filepath.Dir(path)); err != nil {
+				b.problem(key, "%v", err)
+				ok = false
+				continue
+			}
 			l.MapStyles = append(l.MapStyles, catalog.MapStyle{Name: st.Name, Title: st.Title, Abstract: st.Abstract, Style: &st})
 		}
 	}
