@@ -125,8 +125,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.EqualFold(req, "GetLegendGraphic"):
 		h.getLegendGraphic(w, r, kvp, version)
 	default:
+		// An unknown operation is the client's mistake: 400, not the
+		// 501 of a server lacking a feature.
 		e := ows.OperationNotSupported(req)
 		e.Locator = "REQUEST"
+		e.Status = http.StatusBadRequest
 		h.writeException(w, r, e, version)
 	}
 }

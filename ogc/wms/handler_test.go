@@ -35,7 +35,13 @@ func redStyle() *styles.Style {
 
 // newTestHandler serves one WMS layer "zones": a square polygon
 // (0..4 E, 44..48 N) in EPSG:4326, with styles "red" and "plain".
-func newTestHandler(t *testing.T) http.Handler {
+func newTestHandler(t testing.TB) http.Handler {
+	t.Helper()
+	return newLimitedHandler(t, Options{MaxWidth: 4000, MaxHeight: 4000})
+}
+
+// newLimitedHandler is newTestHandler with other request limits.
+func newLimitedHandler(t testing.TB, limits Options) http.Handler {
 	t.Helper()
 	ctx := context.Background()
 	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "wms.gpkg"), store.Options{})
@@ -75,7 +81,7 @@ func newTestHandler(t *testing.T) http.Handler {
 		Catalog:   catalog.NewLive(c),
 		PublicURL: "http://example.test",
 		Renderer:  render.New(render.Options{MaxPixels: 3000 * 3000}),
-		Limits:    Options{MaxWidth: 4000, MaxHeight: 4000},
+		Limits:    limits,
 		CRSs:      []string{"EPSG:4326", "CRS:84", "EPSG:3857"},
 	})
 }
@@ -269,7 +275,7 @@ func TestHandlerErrors(t *testing.T) {
 		{"legend of an unknown style", "SERVICE=WMS&REQUEST=GetLegendGraphic&VERSION=1.3.0&FORMAT=image/png&LAYER=zones&STYLE=blue", 400, "StyleNotDefined"},
 		{"legend of an unknown rule", "SERVICE=WMS&REQUEST=GetLegendGraphic&VERSION=1.3.0&FORMAT=image/png&LAYER=zones&STYLE=red&RULE=nope", 400, "InvalidParameterValue"},
 		{"legend too big", "SERVICE=WMS&REQUEST=GetLegendGraphic&VERSION=1.3.0&FORMAT=image/png&LAYER=zones&WIDTH=3000", 400, "InvalidParameterValue"},
-		{"unknown request", "SERVICE=WMS&REQUEST=Dance&VERSION=1.3.0", 501, "OperationNotSupported"},
+		{"unknown request", "SERVICE=WMS&REQUEST=Dance&VERSION=1.3.0", 400, "OperationNotSupported"},
 		{"111 unknown layer", ok111 + "&LAYERS=nope", 200, "LayerNotDefined"},
 		{"111 unknown srs", strings.Replace(ok111, "EPSG:4326", "EPSG:2154", 1) + "&LAYERS=zones", 200, "InvalidSRS"},
 		{"111 feature info without map", "SERVICE=WMS&REQUEST=GetFeatureInfo&VERSION=1.1.1", 200, "MissingParameterValue"},
