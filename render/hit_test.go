@@ -135,3 +135,14 @@ func TestFeatureInfoErrors(t *testing.T) {
 		t.Errorf("cancelled: err %v, want context.Canceled", err)
 	}
 }
+
+// A Web Mercator view reaching past 180° on one side only still draws
+// (the store query covers every longitude) instead of failing.
+func TestRenderAcrossAntimeridian(t *testing.T) {
+	s := newFixture(t)
+	req := Request{CRS: crs.WebMercator, BBox: crs.Bounds{MinX: -19636845.7, MinY: -822590.0, MaxX: -10017467.9, MaxY: 8796787.8},
+		Width: 256, Height: 256, Layers: []Layer{{Source: s, Table: "polys"}}}
+	if _, err := New(Options{}).Render(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -132,3 +132,20 @@ func BenchmarkLookup(b *testing.B) {
 		})
 	}
 }
+
+// A Web Mercator view that reaches past 180° E on one side only has an
+// image in longitude/latitude that crosses the antimeridian: it comes
+// back as all longitudes, never as west > east.
+func TestBoundsAcrossAntimeridian(t *testing.T) {
+	tr, err := NewTransformer(WebMercator, WGS84)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := tr.Bounds(Bounds{MinX: 19000000, MinY: -1000000, MaxX: 21000000, MaxY: 1000000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.MinX != -180 || b.MaxX != 180 || !(b.MinY < -8 && b.MaxY > 8) {
+		t.Errorf("bounds %v, want all longitudes", b)
+	}
+}

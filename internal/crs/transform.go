@@ -48,7 +48,8 @@ func (t *Transformer) Point(x, y float64) (float64, float64, error) {
 }
 
 // Bounds transforms a rectangle, densifying its edges so that the result
-// encloses the curved image of the rectangle.
+// encloses the curved image of the rectangle. An image that crosses the
+// antimeridian of a geographic CRS spans all longitudes.
 func (t *Transformer) Bounds(b Bounds) (Bounds, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -57,6 +58,12 @@ func (t *Transformer) Bounds(b Bounds) (Bounds, error) {
 		return Bounds{}, fmt.Errorf("transform bounds %s from %s to %s: %w", b, t.From, t.To, err)
 	}
 	r := Bounds{out.XMin, out.YMin, out.XMax, out.YMax}
+	if r.MinX > r.MaxX {
+		// PROJ returns west > east for an image that crosses the
+		// antimeridian of a geographic CRS. Callers want one rectangle
+		// that encloses it: the whole range of longitudes.
+		r.MinX, r.MaxX = -180, 180
+	}
 	for _, v := range []float64{r.MinX, r.MinY, r.MaxX, r.MaxY} {
 		if math.IsInf(v, 0) || math.IsNaN(v) {
 			return Bounds{}, fmt.Errorf("transform bounds %s from %s to %s: no finite image", b, t.From, t.To)
