@@ -16,7 +16,7 @@ TEST_TIMEOUT ?= 20m
 # How long each fuzz target runs under `make fuzz`.
 FUZZTIME ?= 10s
 
-.PHONY: all deps build run test vet fmt-check staticcheck unit bench fuzz clean
+.PHONY: all deps build run test vet fmt-check staticcheck unit bench bench-mapserver fuzz clean
 
 all: build
 
@@ -50,6 +50,11 @@ unit:
 bench: build
 	bash scripts/bench.sh
 	bash scripts/bench-wfs.sh
+	bash scripts/bench-wms.sh
+
+# tuiles against MapServer 8 (map2img) on the same maps; installs mapserver-bin when missing.
+bench-mapserver: build
+	bash scripts/mapserver/compare.sh
 
 # Runs every fuzz target (func FuzzXxx in a _test.go file) for $(FUZZTIME) each. Only packages
 # whose tests declare one are listed with `go test -list`, which runs a package's TestMain.

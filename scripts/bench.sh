@@ -26,7 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$bin" serve --config testdata/demo/tuiles.yaml --listen "127.0.0.1:$port" --log-level warn >"$work/server.log" 2>&1 &
+"$bin" serve --listen "127.0.0.1:$port" --log-level warn >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
 	curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
