@@ -52,8 +52,8 @@ type InfoRequest struct {
 // layer by layer from the top one down and topmost feature first: the
 // features whose drawn symbols (fills, strokes at their width, marks at
 // their size; labels excepted) cover the pixel's centre, within
-// Tolerance pixels, with the style's rules and scale ranges applied as
-// Render applies them; and for raster layers the band values of the
+// Tolerance pixels (those covering the pixel itself first), with the
+// style's rules and scale ranges applied as Render applies them; and for raster layers the band values of the
 // source pixel under it, unless it is nodata.
 func (r *Renderer) FeatureInfo(ctx context.Context, req InfoRequest) ([]Hit, error) {
 	v, err := r.validate(&req.Map)
@@ -131,25 +131,36 @@ func (r *Renderer) vectorHits(ctx context.Context, v *view, reqCRS crs.CRS, l La
 		return nil, err
 	}
 	schema := info.Schema()
-	var hits []Hit
-	// Later features are drawn over earlier ones: the topmost comes
-	// first.
-	for i := len(items) - 1; i >= 0 && len(hits) < per; i-- {
+	// Features whose symbols cover the pixel itself come first, then
+	// those only within the tolerance: a click inside France answers
+	// France before the neighbour whose border passes nearby. Within
+	// each group, later features are drawn over earlier ones: the
+	// topmost comes first.
+	var exact, near []Hit
+	for i := len(items) - 1; i >= 0 && len(exact) < per; i-- {
 		it := &items[i]
-		hit := false
+		onPixel, inReach := false, false
 		for _, a := range active {
 			err := matchRules(&a, schema, it, func(rule styles.Rule) {
 				for _, s := range rule.Symbolizers {
-					hit = hit || symbolCovers(s, it.pixel, p, tol, v.symScale)
+					onPixel = onPixel || symbolCovers(s, it.pixel, p, 0, v.symScale)
+					inReach = inReach || (tol > 0 && symbolCovers(s, it.pixel, p, tol, v.symScale))
 				}
 			})
 			if err != nil {
 				return nil, err
 			}
 		}
-		if hit {
-			hits = append(hits, Hit{Info: &info, Feature: it.raw})
+		switch {
+		case onPixel:
+			exact = append(exact, Hit{Info: &info, Feature: it.raw})
+		case inReach:
+			near = append(near, Hit{Info: &info, Feature: it.raw})
 		}
+	}
+	hits := append(exact, near...)
+	if len(hits) > per {
+		hits = hits[:per]
 	}
 	return hits, nil
 }

@@ -84,6 +84,8 @@ func TestFeatureInfo(t *testing.T) {
 				{"beside a line, with tolerance", []Layer{lines}, 3, 42.45, 10, 1, []string{"road"}},
 				{"on a mark", []Layer{marks}, 2.4, 48.9, 0, 1, []string{"city"}},
 				{"layers topmost first", []Layer{lines, marks}, 5.37, 43.3, 0, 1, []string{"city", "path"}},
+				{"a covered pixel before a later neighbour in reach", []Layer{polys}, 3.9, 45, 60, 1, []string{"a"}},
+				{"then the neighbour", []Layer{polys}, 3.9, 45, 60, 2, []string{"a", "b"}},
 				{"feature count per layer", []Layer{lines}, -3, 42.5, 30, 5, []string{"path", "road"}},
 			} {
 				if c == crs.Lambert93 && tc.layers[0].Table == "lines" {
