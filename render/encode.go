@@ -10,10 +10,12 @@ import (
 	"slices"
 )
 
-// EncodePNG writes img as a 32-bit PNG (alpha kept).
+// EncodePNG writes img as a PNG (24-bit when opaque, else 32-bit with
+// alpha) with a PNGEncoder of its own; servers keep one PNGEncoder to
+// reuse its buffers.
 func EncodePNG(w io.Writer, img *image.NRGBA) error {
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	return enc.Encode(w, img)
+	var e PNGEncoder
+	return e.Encode(w, img)
 }
 
 // EncodePNG8 writes img as a paletted PNG of at most 256 colours, alpha

@@ -45,6 +45,7 @@ type Handler struct {
 	o    HandlerOptions
 	log  *slog.Logger
 	crss []crs.CRS
+	png  render.PNGEncoder // reuses compression buffers across responses
 }
 
 // NewHandler returns the WMS handler.
@@ -382,7 +383,7 @@ func (h *Handler) getMap(w http.ResponseWriter, r *http.Request, kvp ows.KVP, ve
 		h.mapError(w, r, m, renderError(err), version)
 		return
 	}
-	body, err := encode(img, m.Format)
+	body, err := h.encode(img, m.Format)
 	if err != nil {
 		h.mapError(w, r, m, ows.Internal(err), version)
 		return
@@ -446,7 +447,7 @@ func (h *Handler) mapError(w http.ResponseWriter, r *http.Request, m GetMap, e *
 			img = toNRGBA(out)
 		}
 	}
-	body, err := encode(img, m.Format)
+	body, err := h.encode(img, m.Format)
 	if err != nil {
 		h.writeException(w, r, ows.Internal(err), version)
 		return
@@ -465,7 +466,7 @@ func toNRGBA(src *image.RGBA) *image.NRGBA {
 	return dst
 }
 
-func encode(img *image.NRGBA, f Format) ([]byte, error) {
+func (h *Handler) encode(img *image.NRGBA, f Format) ([]byte, error) {
 	var b bytes.Buffer
 	var err error
 	switch f {
@@ -474,7 +475,7 @@ func encode(img *image.NRGBA, f Format) ([]byte, error) {
 	case FormatJPEG:
 		err = render.EncodeJPEG(&b, img, 85)
 	default:
-		err = render.EncodePNG(&b, img)
+		err = h.png.Encode(&b, img)
 	}
 	return b.Bytes(), err
 }

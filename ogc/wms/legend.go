@@ -58,7 +58,7 @@ func (h *Handler) getLegendGraphic(w http.ResponseWriter, r *http.Request, kvp o
 		h.writeException(w, r, renderError(err), version)
 		return
 	}
-	body, err := encode(img, g.Format)
+	body, err := h.encode(img, g.Format)
 	if err != nil {
 		h.writeException(w, r, ows.Internal(err), version)
 		return
