@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strconv"
 	"testing"
 
 	"github.com/twpayne/go-geom"
@@ -143,4 +144,30 @@ func BenchmarkEncodePNG8256(b *testing.B) {
 // BenchmarkEncodePNG1024 encodes a rendered 1024×1024 map as 32-bit PNG.
 func BenchmarkEncodePNG1024(b *testing.B) {
 	benchEncode(b, 1024, func(w *bytes.Buffer, img *image.NRGBA) error { return EncodePNG(w, img) })
+}
+
+// BenchmarkDemoDepartements draws the demo départements (with their SLD)
+// over France in EPSG:2154 at 256 and 1024 pixels, as the MapServer
+// comparison does.
+func BenchmarkDemoDepartements(b *testing.B) {
+	ctx := context.Background()
+	src, err := store.Open(ctx, demoSources, store.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { src.Close() })
+	l := Layer{Source: src, Table: "departements", Style: demoStyle(b, "departements.sld", "departements", "")}
+	r := New(Options{})
+	for _, size := range []int{256, 1024} {
+		b.Run(strconv.Itoa(size), func(b *testing.B) {
+			req := Request{CRS: crs.Lambert93, BBox: crs.Bounds{MinX: 50000, MinY: 6040000, MaxX: 1250000, MaxY: 7140000},
+				Width: size, Height: size, Background: color.NRGBA{0xff, 0xff, 0xff, 0xff}, Layers: []Layer{l}}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := r.Render(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/simplify"
+	"github.com/twpayne/go-geom"
 
 	"github.com/tuiles/tuiles/internal/crs"
 	"github.com/tuiles/tuiles/store"
@@ -22,6 +23,11 @@ const bufferPx = 32
 // simplifyPx is the Douglas-Peucker tolerance in pixels: detail below half
 // a pixel does not show after anti-aliasing.
 const simplifyPx = 0.5
+
+// decimatePx is how close to the previous vertex a vertex may be and still
+// be dropped while projecting, before clipping and simplification: a
+// quarter pixel moves no edge visibly.
+const decimatePx = 0.25
 
 // activeStyle is one feature type style reduced to the rules that apply
 // at the request scale.
@@ -123,15 +129,21 @@ func (r *Renderer) readItems(ctx context.Context, v *view, reqCRS crs.CRS, l Lay
 		if *budget < 0 {
 			return nil, fmt.Errorf("%w: more than %d features", ErrLimit, r.maxFeatures)
 		}
+		// The converted geometry is projected in place: filters that
+		// need the layer-CRS geometry convert the stored one again.
 		g := store.ToOrb(f.Geometry)
 		if g == nil {
 			continue
 		}
-		px, ok := project(orb.Clone(g), fwd, v)
+		px, ok := project(g, fwd, v)
 		if !ok {
 			continue
 		}
-		px = clip.Geometry(clipBound, px)
+		// Most features of a view lie inside it: clipping only those
+		// that cross the edge saves an allocation per ring.
+		if b := px.Bound(); !(b.Min[0] >= clipBound.Min[0] && b.Min[1] >= clipBound.Min[1] && b.Max[0] <= clipBound.Max[0] && b.Max[1] <= clipBound.Max[1]) {
+			px = clip.Geometry(clipBound, px)
+		}
 		if px == nil || isEmpty(px) {
 			continue
 		}
@@ -139,7 +151,7 @@ func (r *Renderer) readItems(ctx context.Context, v *view, reqCRS crs.CRS, l Lay
 			px = simp.Simplify(px)
 		}
 		items = append(items, item{
-			feat:  evalFeature{id: f.ID, props: f.Properties, geom: g, layer: info, fields: fields},
+			feat:  evalFeature{id: f.ID, props: f.Properties, stored: f.Geometry, layer: info, fields: fields},
 			pixel: px,
 			raw:   f,
 		})
@@ -217,12 +229,24 @@ func project(g orb.Geometry, fwd *crs.Transformer, v *view) (orb.Geometry, bool)
 		px, py := v.toPixel(x, y)
 		return orb.Point{px, py}, true
 	}
+	// Vertices within decimatePx of the previous kept one cannot show: dropping them here, in one pass, leaves far
+	// less to clip and simplify at small scales. A line's last vertex
+	// (a ring's closing one) is always kept.
 	pts := func(ps []orb.Point) []orb.Point {
 		out := ps[:0]
-		for _, p := range ps {
-			if q, ok := conv(p); ok {
-				out = append(out, q)
+		last := len(ps) - 1
+		for i, p := range ps {
+			q, ok := conv(p)
+			if !ok {
+				continue
 			}
+			if n := len(out); n > 0 && i != last {
+				dx, dy := q[0]-out[n-1][0], q[1]-out[n-1][1]
+				if dx*dx+dy*dy < decimatePx*decimatePx {
+					continue
+				}
+			}
+			out = append(out, q)
 		}
 		return out
 	}
@@ -314,7 +338,8 @@ func isEmpty(g orb.Geometry) bool {
 type evalFeature struct {
 	id     int64
 	props  []any
-	geom   orb.Geometry
+	stored geom.T       // as read from the store
+	geom   orb.Geometry // stored, converted when a filter first asks
 	layer  *store.Layer
 	fields map[string]int
 }
@@ -334,6 +359,9 @@ func (f *evalFeature) Value(column string) (any, bool) {
 
 func (f *evalFeature) Geometry(column string) orb.Geometry {
 	if column == f.layer.GeometryColumn || column == "" {
+		if f.geom == nil && f.stored != nil {
+			f.geom = store.ToOrb(f.stored)
+		}
 		return f.geom
 	}
 	return nil
