@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"image"
 	"math"
 	"slices"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 	"golang.org/x/image/font/gofont/gomono"
 	"golang.org/x/image/font/gofont/gomonobold"
 	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/math/fixed"
 
 	"github.com/tuiles/tuiles/styles"
 )
@@ -217,13 +219,15 @@ func (l *labeler) draw(c *canvas, deadline func() error) error {
 		return a.seq - b.seq
 	})
 	dc := c.dc
+	dst, _ := dc.Image().(*image.RGBA)
 	for i := range l.labels {
 		if err := deadline(); err != nil {
 			return err
 		}
 		lb := &l.labels[i]
 		s := lb.sym
-		dc.SetFontFace(l.face(s.Font))
+		face := l.face(s.Font)
+		dc.SetFontFace(face)
 		w, h := dc.MeasureString(lb.text)
 		ax, ay, dx, dy := 0.0, 0.5, 0.0, 0.0
 		if lb.line {
@@ -253,18 +257,31 @@ func (l *labeler) draw(c *canvas, deadline func() error) error {
 			continue
 		}
 		l.placed = append(l.placed, bx)
+		// Labels are never rotated, so glyph masks go straight onto the
+		// canvas (gg would resample every glyph through a bilinear
+		// transform, the slowest part of a labelled map).
+		ox, oy := x-ax*w, y+ay*h // the baseline origin gg's anchoring computes
 		if s.Halo != nil && s.Halo.Fill.Opacity > 0 && halo > 0 {
-			dc.SetColor(withOpacity(s.Halo.Fill.Color, s.Halo.Fill.Opacity))
+			src := image.NewUniform(withOpacity(s.Halo.Fill.Color, s.Halo.Fill.Opacity))
 			n := max(8, int(math.Ceil(halo*4)))
 			for j := range n {
 				a := 2 * math.Pi * float64(j) / float64(n)
-				dc.DrawStringAnchored(lb.text, x+halo*math.Cos(a), y+halo*math.Sin(a), ax, ay)
+				drawText(dst, src, face, lb.text, ox+halo*math.Cos(a), oy+halo*math.Sin(a))
 			}
 		}
-		dc.SetColor(withOpacity(s.Fill.Color, s.Fill.Opacity))
-		dc.DrawStringAnchored(lb.text, x, y, ax, ay)
+		drawText(dst, image.NewUniform(withOpacity(s.Fill.Color, s.Fill.Opacity)), face, lb.text, ox, oy)
 	}
 	return nil
+}
+
+// drawText draws s with its baseline starting at (x, y), composing over
+// dst.
+func drawText(dst *image.RGBA, src image.Image, face font.Face, s string, x, y float64) {
+	if dst == nil {
+		return
+	}
+	d := font.Drawer{Dst: dst, Src: src, Face: face, Dot: fixed.Point26_6{X: fixed.Int26_6(math.Round(x * 64)), Y: fixed.Int26_6(math.Round(y * 64))}}
+	d.DrawString(s)
 }
 
 // property reads a property as label text.
