@@ -16,9 +16,11 @@ import (
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/cmd/tuiles/config"
 	"github.com/tuiles/tuiles/internal/crs"
+	"github.com/tuiles/tuiles/render"
 	"github.com/tuiles/tuiles/store"
 	"github.com/tuiles/tuiles/tiling"
 	"github.com/tuiles/tuiles/tiling/mbtiles"
+	"github.com/tuiles/tuiles/tiling/tiler"
 )
 
 // built is a catalog with the stores it reads from. The stores belong to
@@ -26,7 +28,14 @@ import (
 // catalog.
 type built struct {
 	catalog *catalog.Catalog
-	stores  []*mbtiles.Store
+	// renderer draws WMS maps and rendered tiles alike.
+	renderer *render.Renderer
+	// tilers fill rendered caches; they are closed (their pending writes
+	// flushed) before the stores.
+	tilers []*tiler.Tiler
+	// caches are the rendered caches the tilers fill.
+	caches map[*tiler.Tiler]*mbtiles.Store
+	stores []*mbtiles.Store
 	// features is the feature store, opened when a layer names a table.
 	features *store.Store
 }
@@ -34,6 +43,10 @@ type built struct {
 // Close closes every store.
 func (b *built) Close() error {
 	var errs []error
+	for _, t := range b.tilers {
+		errs = append(errs, t.Close())
+	}
+	b.tilers = nil
 	for _, s := range b.stores {
 		errs = append(errs, s.Close())
 	}
@@ -63,7 +76,13 @@ type builder struct {
 // problems already). With problems, the catalog is nil but the stores that
 // did open are still in the result, to be closed.
 func buildCatalog(ctx context.Context, cfg *config.Config, log *slog.Logger, include func(i int) bool) (*built, config.Problems) {
-	b := &builder{cfg: cfg, log: log, toSet: map[string]*crs.Transformer{}, out: &built{}}
+	b := &builder{cfg: cfg, log: log, toSet: map[string]*crs.Transformer{}, out: &built{
+		renderer: render.New(render.Options{
+			Logger:      log,
+			MaxFeatures: cfg.WMS.MaxFeatures,
+			Timeout:     time.Duration(cfg.WMS.Timeout),
+		}),
+	}}
 	var layers []*catalog.Layer
 	for i := range cfg.Layers {
 		if include != nil && !include(i) {
@@ -95,9 +114,23 @@ func buildCatalog(ctx context.Context, cfg *config.Config, log *slog.Logger, inc
 		return b.out, config.Problems{cfg.Problemf("layers", "%v", err)}
 	}
 	if len(cfg.WMS.Groups) > 0 {
-		groups := make([]catalog.Group, len(cfg.WMS.Groups))
-		for i, g := range cfg.WMS.Groups {
-			groups[i] = catalog.Group{Name: g.Name, Title: g.Title, Abstract: g.Abstract, Keywords: g.Keywords, Layers: g.Layers}
+		var groups []catalog.Group
+		for _, g := range cfg.WMS.Groups {
+			members := g.Layers
+			if include != nil {
+				// Only some layers were built (check, seed): groups keep
+				// the members that were.
+				members = nil
+				for _, name := range g.Layers {
+					if _, ok := cat.LayerFor(catalog.WMS, name); ok {
+						members = append(members, name)
+					}
+				}
+				if len(members) == 0 {
+					continue
+				}
+			}
+			groups = append(groups, catalog.Group{Name: g.Name, Title: g.Title, Abstract: g.Abstract, Keywords: g.Keywords, Layers: members})
 		}
 		if cat, err = cat.WithGroups(groups); err != nil {
 			return b.out, config.Problems{cfg.Problemf("wms.groups", "%v", err)}
@@ -117,6 +150,9 @@ func (b *builder) layer(ctx context.Context, i int) *catalog.Layer {
 	if cl.Data.MBTiles == "" {
 		l := b.featureLayer(ctx, i)
 		if l != nil && !b.mapStyles(i, l) {
+			return nil
+		}
+		if l != nil && cl.Tiles.Rendered() && !b.renderedTiles(ctx, i, l) {
 			return nil
 		}
 		return l

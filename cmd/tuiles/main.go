@@ -57,6 +57,10 @@ Usage:
                                                  data; list every problem
   tuiles import SRC --layer NAME [--into STORE]  import vector data (any format GDAL
                                                  reads) into a store layer
+  tuiles seed --config FILE --layer NAME         render a layer's tile cache ahead of
+                                                 requests (resumable; see help seed)
+  tuiles cache info|verify|truncate FILE          show, check or empty (--zoom, --bbox)
+                                                 an MBTiles cache
   tuiles version                                 print the version
   tuiles help [COMMAND]                          print this help, or a command's
 
@@ -77,6 +81,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runCheck(ctx, rest, stdout, stderr)
 	case "import":
 		return runImport(ctx, rest, stdout, stderr)
+	case "seed":
+		return runSeed(ctx, rest, stdout, stderr)
+	case "cache":
+		return runCache(ctx, rest, stdout, stderr)
 	case "version":
 		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -108,6 +116,12 @@ func commandFlags(cmd string) *flag.FlagSet {
 		return fs
 	case "import":
 		fs, _ := importFlags()
+		return fs
+	case "seed":
+		fs, _ := seedFlags()
+		return fs
+	case "cache":
+		fs, _ := cacheFlags()
 		return fs
 	case "version":
 		return newFlagSet("version", "")

@@ -91,7 +91,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if a.listen != "" {
 		listen = a.listen
 	}
-	srv := newServer(cfg, catalog.NewLive(b.catalog), listen, log)
+	srv := newServer(cfg, catalog.NewLive(b.catalog), b.renderer, listen, log)
 	log.Info("serving", "config", path, "layers", len(b.catalog.Layers()))
 	if err := srv.ListenAndServe(ctx); err != nil {
 		log.Error("server stopped", "err", err)
@@ -101,7 +101,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // newServer wires the protocol handlers and the HTTP server.
-func newServer(cfg *config.Config, src catalog.Source, listen string, log *slog.Logger) *server.Server {
+func newServer(cfg *config.Config, src catalog.Source, renderer *render.Renderer, listen string, log *slog.Logger) *server.Server {
 	// One tile responder for every protocol, so its cache of empty tiles
 	// is shared.
 	tiles := tileserve.New(log)
@@ -121,14 +121,10 @@ func newServer(cfg *config.Config, src catalog.Source, listen string, log *slog.
 		WMS: wms.NewHandler(wms.HandlerOptions{
 			Catalog:   src,
 			PublicURL: public,
-			Renderer: render.New(render.Options{
-				Logger:      log,
-				MaxFeatures: cfg.WMS.MaxFeatures,
-				Timeout:     time.Duration(cfg.WMS.Timeout),
-			}),
-			Limits: wms.Options{MaxWidth: cfg.WMS.MaxWidth, MaxHeight: cfg.WMS.MaxHeight},
-			CRSs:   cfg.WMS.CRS,
-			Logger: log,
+			Renderer:  renderer,
+			Limits:    wms.Options{MaxWidth: cfg.WMS.MaxWidth, MaxHeight: cfg.WMS.MaxHeight},
+			CRSs:      cfg.WMS.CRS,
+			Logger:    log,
 		}),
 		WFS: wfs.NewHandler(wfs.Options{
 			Layers:      func() []wfs.FeatureType { return featureTypes(src.Current()) },

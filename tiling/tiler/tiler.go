@@ -253,8 +253,17 @@ func (t *Tiler) render(ctx context.Context, z int, r tiling.TileRange) ([]mbtile
 	}
 	now := time.Now()
 	out := make([]mbtiles.KeyTile, 0, cols*rows)
+	// Tiles of the metatile outside the layer's limits are never served:
+	// they are neither encoded nor stored.
+	lim, limited := tiling.TileRange{}, false
+	if t.o.Limits != nil {
+		lim, limited = t.o.Limits(z)
+	}
 	for row := r.MinRow; row <= r.MaxRow; row++ {
 		for col := r.MinCol; col <= r.MaxCol; col++ {
+			if limited && !lim.Contains(col, row) {
+				continue
+			}
 			x0 := img.Bounds().Min.X + buf + (col-r.MinCol)*m.TileWidth
 			y0 := img.Bounds().Min.Y + buf + (row-r.MinRow)*m.TileHeight
 			tile := image.NewNRGBA(image.Rect(0, 0, m.TileWidth, m.TileHeight))

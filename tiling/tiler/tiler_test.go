@@ -182,7 +182,9 @@ func TestRenderErrorsAndRange(t *testing.T) {
 			t.Errorf("%+v: err %v, want ErrOutOfRange", bad, err)
 		}
 	}
-	tl.o.Limits = func(z int) (tiling.TileRange, bool) { return tiling.TileRange{MinCol: 0, MinRow: 0, MaxCol: 0, MaxRow: 0}, z == 2 }
+	tl.o.Limits = func(z int) (tiling.TileRange, bool) {
+		return tiling.TileRange{MinCol: 0, MinRow: 0, MaxCol: 0, MaxRow: 0}, z == 2
+	}
 	if _, err := tl.Tile(t.Context(), k); !errors.Is(err, tiling.ErrOutOfRange) {
 		t.Errorf("outside the limits: err %v", err)
 	}

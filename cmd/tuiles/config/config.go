@@ -44,6 +44,12 @@ const (
 	// otherwise.
 	DefaultMaxFeatures = 10000
 	DefaultWFSTimeout  = time.Minute
+	// DefaultMetaTile and DefaultBuffer shape rendered tile caches.
+	DefaultMetaTile = 4
+	DefaultBuffer   = 64
+	// DefaultMaxZoom caps the zoom levels of rendered tiles when
+	// tiles.max_zoom is left out: deeper levels are rarely worth a cache.
+	DefaultMaxZoom = 20
 	// SetPlaceholder in data.mbtiles expands to each tile matrix set
 	// identifier of the layer.
 	SetPlaceholder = "{set}"
@@ -183,6 +189,31 @@ type Tiles struct {
 	// Bounds, west, south, east, north in WGS84 degrees, override the
 	// MBTiles bounds.
 	Bounds []float64 `yaml:"bounds"`
+	// Cache is the MBTiles file (with {set} for several sets) where the
+	// tiles of a layer rendered from data.table or data.raster are kept;
+	// it is created when missing and filled on demand or by tuiles seed.
+	Cache string `yaml:"cache"`
+	// MetaTile is the side, in tiles, of the blocks rendered at once so
+	// that labels and symbols across tile borders are drawn once.
+	MetaTile int `yaml:"metatile"`
+	// Buffer is how many pixels are rendered around a metatile and cut
+	// away, so symbols of features just outside still show at its edge.
+	Buffer int `yaml:"buffer"`
+	// MinZoom and MaxZoom bound the zoom levels of rendered tiles
+	// (defaults 0 and the set's deepest level, at most DefaultMaxZoom;
+	// MaxZoom is -1 when left out).
+	MinZoom int `yaml:"min_zoom"`
+	MaxZoom int `yaml:"max_zoom"`
+}
+
+// Rendered tells whether the layer's tiles are rendered from its table
+// or raster into tiles.cache, rather than read from data.mbtiles.
+func (t *Tiles) Rendered() bool { return t.Cache != "" }
+
+// CacheFile is the layer's rendered tile cache for one tile matrix set,
+// as written in the configuration (relative to it).
+func (l *Layer) CacheFile(set string) string {
+	return strings.ReplaceAll(l.Tiles.Cache, SetPlaceholder, set)
 }
 
 // MBTilesFile is the layer's MBTiles path for one tile matrix set, as
@@ -390,6 +421,15 @@ func (c *Config) applyDefaults() {
 		}
 		if !c.given(p + "background") {
 			t.Background = Color{255, 255, 255}
+		}
+		if !c.given(p + "metatile") {
+			t.MetaTile = DefaultMetaTile
+		}
+		if !c.given(p + "buffer") {
+			t.Buffer = DefaultBuffer
+		}
+		if !c.given(p + "max_zoom") {
+			t.MaxZoom = -1
 		}
 	}
 }
@@ -671,6 +711,7 @@ func (c *Config) validateLayer(i int, names map[string]int) Problems {
 		}
 	}
 
+	ps = append(ps, c.validateRendered(i)...)
 	ps = append(ps, c.validateServices(i)...)
 	for j, st := range l.Styles {
 		at := fmt.Sprintf("%s.styles[%d]", p, j)
@@ -736,7 +777,7 @@ func (c *Config) validateServices(i int) Problems {
 	key := fmt.Sprintf("layers[%d].services", i)
 	tiles := []string{ServiceWMTS, ServiceTMS, ServiceXYZ}
 	var offered []string
-	if l.Data.MBTiles != "" {
+	if l.Data.MBTiles != "" || l.Tiles.Rendered() {
 		offered = append(offered, tiles...)
 	}
 	if l.Data.Table != "" {
@@ -756,7 +797,7 @@ func (c *Config) validateServices(i int) Problems {
 		case !slices.Contains(append(slices.Clone(tiles), ServiceWFS, ServiceWMS), s):
 			ps = append(ps, c.problemAt(at, key, "unknown service %q (known: wmts, tms, xyz, wfs, wms)", s))
 		case !slices.Contains(offered, s):
-			ps = append(ps, c.problemAt(at, key, "service %q needs %s data", s, serviceNeeds(s)))
+			ps = append(ps, c.problemAt(at, key, "service %q needs %s", s, serviceNeeds(s)))
 		case seen[s]:
 			ps = append(ps, c.problemAt(at, key, "service %q is listed twice", s))
 		}
@@ -769,11 +810,11 @@ func (c *Config) validateServices(i int) Problems {
 func serviceNeeds(service string) string {
 	switch service {
 	case ServiceWFS:
-		return "store table"
+		return "store table data"
 	case ServiceWMS:
-		return "store table or raster"
+		return "store table or raster data"
 	}
-	return "tile cache"
+	return "tile cache data (data.mbtiles, or tiles.cache for rendered tiles)"
 }
 
 func unwrapPath(err error) error {

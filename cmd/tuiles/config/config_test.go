@@ -90,6 +90,11 @@ func TestLoadProblems(t *testing.T) {
 			want: []string{`2:20: wms.crs[1]: "EPSG:99999" is not a CRS tuiles knows`, `3:14: wms.max_width: 0 is not a size`, `4:17: wms.max_features: -1 is not a positive`, `5:12: wms.timeout: 0s is not a positive duration`, `7:13: wms.groups[0].name: "bad name" is not a name`, `8:15: wms.groups[0].layers: a group needs at least one layer`},
 		},
 		{
+			name: "rendered tiles",
+			yaml: "store: store.gpkg\nlayers:\n  - name: t\n    data: {table: roads}\n    tiles: {sets: [WebMercatorQuad, LAMB93], formats: [webp], cache: c.mbtiles, metatile: 0, buffer: 1000, min_zoom: 5, max_zoom: 2}\n  - name: u\n    data: {table: roads}\n    tiles: {metatile: 2}\n",
+			want: []string{`layers[0].tiles.formats: rendered tiles are png, jpeg or pbf`, `layers[0].tiles.cache: an MBTiles file holds one tile matrix set`, `layers[0].tiles.metatile: 0 is not a metatile side`, `layers[0].tiles.buffer: 1000 is not a buffer`, `layers[0].tiles.max_zoom: 2 is below min_zoom 5`, `layers[1].tiles.metatile: only rendered tiles have metatile`},
+		},
+		{
 			name: "store table without a store",
 			yaml: "layers:\n  - name: t\n    data: {table: roads}\n",
 			want: []string{`layers[0].data.table: a store table needs the top-level store: key`},
@@ -102,7 +107,7 @@ func TestLoadProblems(t *testing.T) {
 		{
 			name: "services that the data cannot feed",
 			yaml: "store: store.gpkg\nlayers:\n  - name: t\n    data: {table: roads}\n    services: [wmts, wfs, wfs, wms2]\n",
-			want: []string{`5:16: layers[0].services: service "wmts" needs tile cache data`, `5:27: layers[0].services: service "wfs" is listed twice`, `5:32: layers[0].services: unknown service "wms2"`},
+			want: []string{`5:16: layers[0].services: service "wmts" needs tile cache data (data.mbtiles, or tiles.cache for rendered tiles)`, `5:27: layers[0].services: service "wfs" is listed twice`, `5:32: layers[0].services: unknown service "wms2"`},
 		},
 		{
 			name: "bad wfs limits",
@@ -119,7 +124,7 @@ layers:
     tiles:
       maxage: 60
 `,
-			want: []string{`tuiles.yaml:7:7: layers[0].tiles.maxage: unknown key "maxage" (known: background, bounds, formats, max_age, missing, sets)`},
+			want: []string{`tuiles.yaml:7:7: layers[0].tiles.maxage: unknown key "maxage" (known: background, bounds, buffer, cache, formats, max_age, max_zoom, metatile, min_zoom, missing, sets)`},
 		},
 		{
 			name: "unknown format, as in the documentation",

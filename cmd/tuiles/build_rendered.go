@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tuiles/tuiles/catalog"
+	"github.com/tuiles/tuiles/internal/crs"
+	"github.com/tuiles/tuiles/render"
+	"github.com/tuiles/tuiles/tiling"
+	"github.com/tuiles/tuiles/tiling/mbtiles"
+	"github.com/tuiles/tuiles/tiling/tiler"
+)
+
+// jpegQuality is the quality of rendered JPEG tiles, as WMS answers.
+const jpegQuality = 85
+
+// renderedTiles gives layer l, built from layer i's table or raster, the
+// tilesets of tiles.cache: per tile matrix set, an MBTiles cache (created
+// when missing) filled by a tiler that renders metatiles with the layer's
+// default WMS style.
+func (b *builder) renderedTiles(ctx context.Context, i int, l *catalog.Layer) bool {
+	cl := &b.cfg.Layers[i]
+	key := fmt.Sprintf("layers[%d].tiles", i)
+	setIDs := cl.Tiles.Sets
+	if len(setIDs) == 0 {
+		setIDs = []string{"WebMercatorQuad"}
+	}
+	f := tiling.PNG
+	if len(cl.Tiles.Formats) > 0 {
+		f, _ = tiling.FormatByName(cl.Tiles.Formats[0])
+	}
+	if f.Vector {
+		b.problem(key+".formats", "vector tiles of a store table are not rendered yet")
+		return false
+	}
+	rl := render.Layer{Raster: l.Raster}
+	if l.Features != nil {
+		rl.Source, rl.Table = l.Features.Source, l.Features.Table
+	}
+	if len(l.MapStyles) > 0 {
+		rl.Style = l.MapStyles[0].Style
+	}
+	bg := cl.Tiles.Background.RGB()
+	background := color.NRGBA{bg[0], bg[1], bg[2], 0xff}
+	encode := b.tileEncoder(f)
+	ok := true
+	for _, id := range setIDs {
+		set, known := b.cfg.TileMatrixSet(id)
+		if !known {
+			b.problem(key+".sets", "unknown tile matrix set %q", id)
+			ok = false
+			continue
+		}
+		minZ, maxZ := cl.Tiles.ZoomRange(len(set.Matrices))
+		path := b.cfg.Resolve(cl.CacheFile(id))
+		cache, err := b.openRenderedCache(ctx, path, set, f, l, minZ, maxZ)
+		if err != nil {
+			b.problem(key+".cache", "%v", err)
+			ok = false
+			continue
+		}
+		b.out.stores = append(b.out.stores, cache)
+		bounds := b.setBounds(ctx, set, &l.Bounds, cache, minZ, maxZ)
+		ts, err := catalog.NewTileset(set, minZ, maxZ, bounds, nil)
+		if err != nil {
+			b.problem(key+".sets", "%s: %v", id, err)
+			ok = false
+			continue
+		}
+		setCRS := set.CRSInfo.CRS
+		tl, err := tiler.New(tiler.Options{
+			Set:    set,
+			Layer:  l.Name,
+			Style:  "default",
+			Format: f,
+			Cache:  cache,
+			Render: func(ctx context.Context, bbox crs.Bounds, width, height int) (*image.NRGBA, error) {
+				return b.out.renderer.Render(ctx, render.Request{
+					CRS: setCRS, BBox: bbox, Width: width, Height: height,
+					Background: background, Transparent: !f.Opaque,
+					Layers: []render.Layer{rl},
+				})
+			},
+			Encode:   encode,
+			MetaTile: cl.Tiles.MetaTile,
+			Buffer:   cl.Tiles.Buffer,
+			Limits: func(z int) (tiling.TileRange, bool) {
+				if z < ts.MinZoom || z > ts.MaxZoom {
+					return tiling.TileRange{}, false
+				}
+				return ts.Limits[z-ts.MinZoom], true
+			},
+			Logger: b.log,
+		})
+		if err != nil {
+			b.problem(key, "%v", err)
+			ok = false
+			continue
+		}
+		b.out.tilers = append(b.out.tilers, tl)
+		if b.out.caches == nil {
+			b.out.caches = map[*tiler.Tiler]*mbtiles.Store{}
+		}
+		b.out.caches[tl] = cache
+		ts.Provider = tl
+		l.Tilesets = append(l.Tilesets, ts)
+		if fi, err := os.Stat(path); err == nil && fi.ModTime().After(l.ModTime) {
+			l.ModTime = fi.ModTime()
+		}
+	}
+	l.Formats = []tiling.Format{f}
+	l.MaxAge = time.Duration(cl.Tiles.MaxAge)
+	l.Background = bg
+	return ok
+}
+
+// openRenderedCache opens the rendered cache at path for writing, creating
+// it (and its directory) with the layer's metadata when missing.
+func (b *builder) openRenderedCache(ctx context.Context, path string, set *tiling.TileMatrixSet, f tiling.Format, l *catalog.Layer, minZ, maxZ int) (*mbtiles.Store, error) {
+	opts := mbtiles.Options{TileMatrixSet: set, Writable: true, Logger: b.log}
+	_, err := os.Stat(path)
+	switch {
+	case err == nil:
+		s, err := mbtiles.Open(ctx, path, opts)
+		if err != nil {
+			return nil, err
+		}
+		if got := s.Metadata().Format; got != f.Name && !(got == "jpg" && f == tiling.JPEG) {
+			s.Close()
+			return nil, fmt.Errorf("%s holds %s tiles, not %s: remove it or change tiles.formats", path, got, f.Name)
+		}
+		return s, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	meta := mbtiles.Metadata{
+		Name:          l.Name,
+		Format:        f.Name,
+		Description:   l.Abstract,
+		Attribution:   l.Attribution,
+		MinZoom:       minZ,
+		MaxZoom:       maxZ,
+		Type:          "overlay",
+		TileMatrixSet: set.ID,
+	}
+	if !l.Bounds.Empty() {
+		meta.Bounds = [4]float64{l.Bounds.MinX, l.Bounds.MinY, l.Bounds.MaxX, l.Bounds.MaxY}
+	}
+	return mbtiles.Create(ctx, path, opts, meta)
+}
+
+// tileEncoder encodes rendered tiles in format f.
+func (b *builder) tileEncoder(f tiling.Format) tiler.EncodeFunc {
+	if f == tiling.JPEG {
+		return func(img *image.NRGBA) ([]byte, error) {
+			var buf bytes.Buffer
+			err := render.EncodeJPEG(&buf, img, jpegQuality)
+			return buf.Bytes(), err
+		}
+	}
+	png := &render.PNGEncoder{}
+	return func(img *image.NRGBA) ([]byte, error) {
+		var buf bytes.Buffer
+		err := png.Encode(&buf, img)
+		return buf.Bytes(), err
+	}
+}

@@ -1,0 +1,195 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tuiles/tuiles/tiling"
+	"github.com/tuiles/tuiles/tiling/mbtiles"
+)
+
+// seedConfig writes a configuration publishing the demo départements as
+// rendered tiles into a cache of dir, and returns its path.
+func seedConfig(t *testing.T, dir string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`store: %s
+layers:
+  - name: departements
+    data: {table: departements}
+    styles: [%s]
+    tiles: {sets: [WebMercatorQuad], formats: [png], cache: %s, max_zoom: 12}
+`, filepath.Join(demo.root, "testdata/demo/store.gpkg"), filepath.Join(demo.root, "testdata/demo/styles/departements.sld"), filepath.Join(dir, "cache.mbtiles"))
+	path := filepath.Join(dir, "tuiles.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func runTuiles(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, demo.bin, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tuiles %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// allTiles reads every tile of a cache.
+func allTiles(t *testing.T, path string) map[tiling.Key][]byte {
+	t.Helper()
+	set, err := tiling.Builtin("WebMercatorQuad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := mbtiles.Open(t.Context(), path, mbtiles.Options{TileMatrixSet: set})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ranges, err := s.TileRanges(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[tiling.Key][]byte{}
+	for z, r := range ranges {
+		for row := r.MinRow; row <= r.MaxRow; row++ {
+			for col := r.MinCol; col <= r.MaxCol; col++ {
+				k := tiling.Key{Z: z, Col: col, Row: row}
+				if tile, err := s.Tile(t.Context(), k); err == nil {
+					out[k] = tile.Data
+				}
+			}
+		}
+	}
+	return out
+}
+
+// A seeded tile is byte-identical to the tile the server renders on
+// demand at the same address; the dry run counts the work; a second seed
+// finds everything done.
+func TestSeedMatchesOnDemand(t *testing.T) {
+	dir := t.TempDir()
+	cfg := seedConfig(t, dir)
+	dry := runTuiles(t, "seed", "--config", cfg, "--layer", "departements", "--zoom", "0-6", "--dry-run")
+	if !strings.Contains(dry, "total") || !strings.Contains(dry, "   6 ") {
+		t.Errorf("dry run:\n%s", dry)
+	}
+	out := runTuiles(t, "seed", "--config", cfg, "--layer", "departements", "--zoom", "0-6", "--threads", "2")
+	if !strings.Contains(out, "seeded departements in WebMercatorQuad") {
+		t.Errorf("seed output:\n%s", out)
+	}
+	seeded := allTiles(t, filepath.Join(dir, "cache.mbtiles"))
+	if len(seeded) < 20 {
+		t.Fatalf("only %d tiles seeded", len(seeded))
+	}
+	compared := 0
+	for k, data := range seeded {
+		if k.Z != 6 {
+			continue
+		}
+		_, served := get(t, fmt.Sprintf("/tiles/departements/WebMercatorQuad/%d/%d/%d.png", k.Z, k.Col, k.Row))
+		if !bytes.Equal(served, data) {
+			t.Errorf("tile %d/%d/%d: the seeded tile differs from the one served", k.Z, k.Col, k.Row)
+		}
+		compared++
+	}
+	if compared == 0 {
+		t.Fatal("no zoom 6 tile compared")
+	}
+	again := runTuiles(t, "seed", "--config", cfg, "--layer", "departements", "--zoom", "0-6")
+	if !strings.Contains(again, " 0 tiles rendered") {
+		t.Errorf("a second seed rendered again:\n%s", again)
+	}
+	if v := runTuiles(t, "cache", "verify", filepath.Join(dir, "cache.mbtiles")); !strings.Contains(v, "ok: ") {
+		t.Errorf("verify: %s", v)
+	}
+}
+
+// kill -9 in the middle of a seed, then a resumed seed, give the same
+// cache as an uninterrupted seed, and the cache verifies.
+func TestSeedKilledThenResumed(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	cfgA, cfgB := seedConfig(t, a), seedConfig(t, b)
+	args := func(cfg string) []string {
+		return []string{"seed", "--config", cfg, "--layer", "departements", "--zoom", "0-8", "--threads", "2"}
+	}
+	cmd := exec.Command(demo.bin, args(cfgA)...)
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Kill it once it has written something, or after 3 s at most.
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		if fi, err := os.Stat(filepath.Join(a, "cache.mbtiles-wal")); err == nil && fi.Size() > 64<<10 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	runTuiles(t, args(cfgA)...)
+	runTuiles(t, args(cfgB)...)
+	resumed, straight := allTiles(t, filepath.Join(a, "cache.mbtiles")), allTiles(t, filepath.Join(b, "cache.mbtiles"))
+	if len(resumed) != len(straight) || len(straight) == 0 {
+		t.Fatalf("%d tiles after kill and resume, %d seeded straight\n%s", len(resumed), len(straight), log.String())
+	}
+	for k, data := range straight {
+		if !bytes.Equal(resumed[k], data) {
+			t.Errorf("tile %d/%d/%d differs after kill and resume", k.Z, k.Col, k.Row)
+		}
+	}
+	if v := runTuiles(t, "cache", "verify", filepath.Join(a, "cache.mbtiles")); !strings.Contains(v, "ok: ") {
+		t.Errorf("verify: %s", v)
+	}
+}
+
+// Seeding the cache the server is serving (and filling on demand) at the
+// same time gives no errors on either side.
+func TestSeedWhileServing(t *testing.T) {
+	done := make(chan string, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, demo.bin, "seed", "--config", filepath.Join(demo.root, "testdata/demo/tuiles.yaml"),
+			"--layer", "departements", "--tms", "LAMB93", "--zoom", "0-8", "--refresh", "all", "--threads", "2").CombinedOutput()
+		if err != nil {
+			done <- fmt.Sprintf("seed failed: %v\n%s", err, out)
+			return
+		}
+		done <- ""
+	}()
+	requests := 0
+	for {
+		select {
+		case msg := <-done:
+			if msg != "" {
+				t.Fatal(msg)
+			}
+			if requests == 0 {
+				t.Fatal("the seed ended before any request was made")
+			}
+			return
+		default:
+		}
+		for _, p := range []string{"/tiles/departements/LAMB93/7/3/24.png", "/tiles/departements/LAMB93/8/7/50.png", "/tiles/departements/WebMercatorQuad/7/64/44.png"} {
+			resp, body := get(t, p)
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s while seeding: %d %.200s", p, resp.StatusCode, body)
+			}
+			requests++
+		}
+	}
+}
