@@ -193,3 +193,41 @@ func TestSeedWhileServing(t *testing.T) {
 		}
 	}
 }
+
+// Vector tiles of a store table: served with TileJSON vector_layers, read
+// by GDAL's MVT driver, and their seeded MBTiles cache opened by ogrinfo,
+// as the raster cache is by gdalinfo.
+func TestVectorTilesAndCachesInGDAL(t *testing.T) {
+	_, tj := get(t, "/tiles/departements-vector/WebMercatorQuad/tiles.json")
+	if !bytes.Contains(tj, []byte(`"vector_layers":[{"id":"departements-vector"`)) || !bytes.Contains(tj, []byte(`"nom"`)) {
+		t.Errorf("TileJSON lacks the vector layer and its fields: %s", tj)
+	}
+	dir := t.TempDir()
+	resp, body := get(t, "/tiles/departements-vector/WebMercatorQuad/6/32/22.pbf", "Accept-Encoding", "identity")
+	if resp.StatusCode != 200 || len(body) < 1000 {
+		t.Fatalf("vector tile: %d, %d bytes", resp.StatusCode, len(body))
+	}
+	tileDir := filepath.Join(dir, "6", "32")
+	if err := os.MkdirAll(tileDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tileDir, "22.pbf"), body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	info := tool(t, "ogrinfo", "-ro", "-al", "-so", filepath.Join(tileDir, "22.pbf"))
+	if !strings.Contains(info, "departements-vector (Multi Polygon)") && !strings.Contains(info, "Layer name: departements-vector") {
+		t.Errorf("ogrinfo on a tile:\n%s", info)
+	}
+	if resp, _ := get(t, "/wmts/1.0.0/departements-vector/default/LAMB93/7/24/3.pbf"); resp.StatusCode != 200 {
+		t.Errorf("a Lambert-93 vector tile: %d", resp.StatusCode)
+	}
+	runTuiles(t, "seed", "--config", filepath.Join(demo.root, "testdata/demo/tuiles.yaml"), "--layer", "departements-vector", "--zoom", "0-5")
+	cache := filepath.Join(demo.root, "testdata/demo/cache/departements-vector-WebMercatorQuad.mbtiles")
+	if out := tool(t, "ogrinfo", "-ro", "-so", cache, "departements-vector"); !strings.Contains(out, "Feature Count") {
+		t.Errorf("ogrinfo on the MVT cache:\n%s", out)
+	}
+	runTuiles(t, "seed", "--config", filepath.Join(demo.root, "testdata/demo/tuiles.yaml"), "--layer", "departements", "--zoom", "0-5")
+	if out := tool(t, "gdalinfo", filepath.Join(demo.root, "testdata/demo/cache/departements-WebMercatorQuad.mbtiles")); !strings.Contains(out, "Driver: MBTiles") {
+		t.Errorf("gdalinfo on the PNG cache:\n%s", out)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -15,6 +16,7 @@ import (
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/internal/crs"
 	"github.com/tuiles/tuiles/render"
+	"github.com/tuiles/tuiles/render/mvt"
 	"github.com/tuiles/tuiles/tiling"
 	"github.com/tuiles/tuiles/tiling/mbtiles"
 	"github.com/tuiles/tuiles/tiling/tiler"
@@ -22,6 +24,10 @@ import (
 
 // jpegQuality is the quality of rendered JPEG tiles, as WMS answers.
 const jpegQuality = 85
+
+// maxTileBytes is the size over which a rendered tile is reported in the
+// log with its address: vector tiles over 500 kB load slowly in web maps.
+const maxTileBytes = 500_000
 
 // renderedTiles gives layer l, built from layer i's table or raster, the
 // tilesets of tiles.cache: per tile matrix set, an MBTiles cache (created
@@ -38,9 +44,9 @@ func (b *builder) renderedTiles(ctx context.Context, i int, l *catalog.Layer) bo
 	if len(cl.Tiles.Formats) > 0 {
 		f, _ = tiling.FormatByName(cl.Tiles.Formats[0])
 	}
+	var vl []mvt.Layer
 	if f.Vector {
-		b.problem(key+".formats", "vector tiles of a store table are not rendered yet")
-		return false
+		vl = []mvt.Layer{{Name: l.Name, Source: l.Features.Source, Table: l.Features.Table}}
 	}
 	rl := render.Layer{Raster: l.Raster}
 	if l.Features != nil {
@@ -62,7 +68,17 @@ func (b *builder) renderedTiles(ctx context.Context, i int, l *catalog.Layer) bo
 		}
 		minZ, maxZ := cl.Tiles.ZoomRange(len(set.Matrices))
 		path := b.cfg.Resolve(cl.CacheFile(id))
-		cache, err := b.openRenderedCache(ctx, path, set, f, l, minZ, maxZ)
+		var err error
+		var vectorJSON json.RawMessage
+		if f.Vector {
+			if vectorJSON, err = mvt.VectorLayersJSON(vl, minZ, maxZ); err != nil {
+				b.problem(key, "%v", err)
+				ok = false
+				continue
+			}
+			l.VectorLayers = vectorJSON
+		}
+		cache, err := b.openRenderedCache(ctx, path, set, f, l, minZ, maxZ, vectorJSON)
 		if err != nil {
 			b.problem(key+".cache", "%v", err)
 			ok = false
@@ -77,12 +93,25 @@ func (b *builder) renderedTiles(ctx context.Context, i int, l *catalog.Layer) bo
 			continue
 		}
 		setCRS := set.CRSInfo.CRS
+		var vector tiler.VectorFunc
+		if f.Vector {
+			enc := &mvt.Encoder{}
+			vector = func(ctx context.Context, z int, bbox crs.Bounds) ([]byte, error) {
+				data, err := enc.Encode(ctx, mvt.Request{Layers: vl, CRS: setCRS, BBox: bbox, Zoom: z})
+				if err != nil || data == nil {
+					return nil, err
+				}
+				return mvt.Gzip(data)
+			}
+		}
 		tl, err := tiler.New(tiler.Options{
-			Set:    set,
-			Layer:  l.Name,
-			Style:  "default",
-			Format: f,
-			Cache:  cache,
+			Vector:   vector,
+			MaxBytes: maxTileBytes,
+			Set:      set,
+			Layer:    l.Name,
+			Style:    "default",
+			Format:   f,
+			Cache:    cache,
 			Render: func(ctx context.Context, bbox crs.Bounds, width, height int) (*image.NRGBA, error) {
 				return b.out.renderer.Render(ctx, render.Request{
 					CRS: setCRS, BBox: bbox, Width: width, Height: height,
@@ -125,7 +154,7 @@ func (b *builder) renderedTiles(ctx context.Context, i int, l *catalog.Layer) bo
 
 // openRenderedCache opens the rendered cache at path for writing, creating
 // it (and its directory) with the layer's metadata when missing.
-func (b *builder) openRenderedCache(ctx context.Context, path string, set *tiling.TileMatrixSet, f tiling.Format, l *catalog.Layer, minZ, maxZ int) (*mbtiles.Store, error) {
+func (b *builder) openRenderedCache(ctx context.Context, path string, set *tiling.TileMatrixSet, f tiling.Format, l *catalog.Layer, minZ, maxZ int, vectorLayers json.RawMessage) (*mbtiles.Store, error) {
 	opts := mbtiles.Options{TileMatrixSet: set, Writable: true, Logger: b.log}
 	_, err := os.Stat(path)
 	switch {
@@ -154,6 +183,9 @@ func (b *builder) openRenderedCache(ctx context.Context, path string, set *tilin
 		MaxZoom:       maxZ,
 		Type:          "overlay",
 		TileMatrixSet: set.ID,
+	}
+	if len(vectorLayers) > 0 {
+		meta.JSON = `{"vector_layers":` + string(vectorLayers) + `}`
 	}
 	if !l.Bounds.Empty() {
 		meta.Bounds = [4]float64{l.Bounds.MinX, l.Bounds.MinY, l.Bounds.MaxX, l.Bounds.MaxY}

@@ -42,6 +42,10 @@ type RenderFunc func(ctx context.Context, bbox crs.Bounds, width, height int) (*
 // EncodeFunc encodes one tile image (PNG, JPEG...).
 type EncodeFunc func(img *image.NRGBA) ([]byte, error)
 
+// VectorFunc encodes the vector tile (z, bbox in the set's CRS) of a
+// layer, gzip-compressed; nil data means an empty tile.
+type VectorFunc func(ctx context.Context, z int, bbox crs.Bounds) ([]byte, error)
+
 // Defaults of Options.
 const (
 	DefaultMetaTile = 4
@@ -63,6 +67,13 @@ type Options struct {
 	Cache  tiling.Cache
 	Render RenderFunc
 	Encode EncodeFunc
+	// Vector, instead of Render and Encode, makes vector tiles: one tile
+	// at a time (vector tiles carry their own buffer), empty tiles not
+	// stored (tiling.ErrNotFound).
+	Vector VectorFunc
+	// MaxBytes, when positive, logs a warning with the address of every
+	// tile larger than this: such tiles load slowly in web maps.
+	MaxBytes int
 	// MetaTile is the metatile side in tiles (default 4); Buffer the
 	// pixels rendered around it and cut away (default 64; 0 is allowed
 	// with NoBuffer).
@@ -97,8 +108,11 @@ func New(o Options) (*Tiler, error) {
 	switch {
 	case o.Set == nil:
 		return nil, errors.New("tiler: no tile matrix set")
-	case o.Render == nil || o.Encode == nil:
+	case o.Vector == nil && (o.Render == nil || o.Encode == nil):
 		return nil, errors.New("tiler: no render or encode function")
+	}
+	if o.Vector != nil {
+		o.MetaTile, o.NoBuffer, o.Buffer = 1, true, 0
 	}
 	if o.MetaTile <= 0 {
 		o.MetaTile = DefaultMetaTile
@@ -154,19 +168,10 @@ func (t *Tiler) Tile(ctx context.Context, k tiling.Key) (tiling.Tile, error) {
 	if err := t.check(k); err != nil {
 		return tiling.Tile{}, err
 	}
-	if tile, ok := t.pendingTile(k); ok {
-		return tile, nil
+	if tile, ok, err := t.stored(ctx, k); ok || err != nil {
+		return tile, err
 	}
-	if t.o.Cache != nil {
-		tile, err := t.o.Cache.Tile(ctx, k)
-		if err == nil {
-			return tile, nil
-		}
-		if !errors.Is(err, tiling.ErrNotFound) {
-			return tiling.Tile{}, err
-		}
-	}
-	tiles, err := t.renderShared(ctx, k.Z, k.Col, k.Row)
+	tiles, err := t.renderShared(ctx, k.Z, k.Col, k.Row, &k)
 	if err != nil {
 		return tiling.Tile{}, err
 	}
@@ -175,7 +180,33 @@ func (t *Tiler) Tile(ctx context.Context, k tiling.Key) (tiling.Tile, error) {
 			return kt.Tile, nil
 		}
 	}
+	// Another waiter's flight found its own tile already rendered: this
+	// one was rendered with it.
+	if tile, ok, err := t.stored(ctx, k); ok || err != nil {
+		return tile, err
+	}
+	if t.o.Vector != nil {
+		return tiling.Tile{}, tiling.ErrNotFound // an empty vector tile
+	}
 	return tiling.Tile{}, fmt.Errorf("tiler: metatile of %d/%d/%d lacks the tile", k.Z, k.Col, k.Row)
+}
+
+// stored finds a tile rendered before: not yet written, or in the cache.
+func (t *Tiler) stored(ctx context.Context, k tiling.Key) (tiling.Tile, bool, error) {
+	if tile, ok := t.pendingTile(k); ok {
+		return tile, true, nil
+	}
+	if t.o.Cache == nil {
+		return tiling.Tile{}, false, nil
+	}
+	tile, err := t.o.Cache.Tile(ctx, k)
+	switch {
+	case err == nil:
+		return tile, true, nil
+	case errors.Is(err, tiling.ErrNotFound):
+		return tiling.Tile{}, false, nil
+	}
+	return tiling.Tile{}, false, err
 }
 
 func (t *Tiler) pendingTile(k tiling.Key) (tiling.Tile, bool) {
@@ -203,18 +234,29 @@ func (t *Tiler) RenderMetatile(ctx context.Context, z, col, row int) ([]mbtiles.
 	if err := t.check(t.key(z, col, row)); err != nil {
 		return nil, err
 	}
-	return t.renderShared(ctx, z, col, row)
+	return t.renderShared(ctx, z, col, row, nil)
 }
 
 // renderShared renders a metatile once for all concurrent callers. The
 // render runs detached from the first caller's cancellation (others may be
 // waiting), bounded by RenderTimeout.
-func (t *Tiler) renderShared(ctx context.Context, z, col, row int) ([]mbtiles.KeyTile, error) {
+//
+// want is the tile a request needs: a request that missed the cache just
+// before another's render of the same metatile finished would otherwise
+// start a second render; checking again inside the flight closes that gap.
+// The answer is then that tile alone, so a waiter for another tile of the
+// metatile may find its own missing and look again (see Tile).
+func (t *Tiler) renderShared(ctx context.Context, z, col, row int, want *tiling.Key) ([]mbtiles.KeyTile, error) {
 	r := t.MetatileOf(z, col, row)
 	id := strconv.Itoa(z) + "/" + strconv.Itoa(r.MinCol) + "/" + strconv.Itoa(r.MinRow)
 	ch := t.group.DoChan(id, func() (any, error) {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RenderTimeout)
 		defer cancel()
+		if want != nil {
+			if tile, ok, err := t.stored(rctx, *want); ok || err != nil {
+				return []mbtiles.KeyTile{{Key: *want, Tile: tile}}, err
+			}
+		}
 		tiles, err := t.render(rctx, z, r)
 		if err != nil {
 			return nil, err
@@ -238,6 +280,16 @@ func (t *Tiler) renderShared(ctx context.Context, z, col, row int) ([]mbtiles.Ke
 // render draws metatile r of zoom z with its buffer and cuts it.
 func (t *Tiler) render(ctx context.Context, z int, r tiling.TileRange) ([]mbtiles.KeyTile, error) {
 	m, _ := t.o.Set.Level(z)
+	if t.o.Vector != nil {
+		data, err := t.o.Vector(ctx, z, m.TileBounds(r.MinCol, r.MinRow))
+		if err != nil || len(data) == 0 {
+			return nil, err
+		}
+		t.checkSize(z, r.MinCol, r.MinRow, data)
+		return []mbtiles.KeyTile{{Key: t.key(z, r.MinCol, r.MinRow), Tile: tiling.Tile{
+			Data: data, ContentType: t.o.Format.MediaType, ContentEncoding: "gzip", ETag: ETag(data), ModTime: time.Now(),
+		}}}, nil
+	}
 	b := m.RangeBounds(r)
 	buf := t.o.Buffer
 	bx, by := float64(buf)*m.CellSize, float64(buf)*m.CellSize
@@ -272,6 +324,7 @@ func (t *Tiler) render(ctx context.Context, z int, r tiling.TileRange) ([]mbtile
 			if err != nil {
 				return nil, fmt.Errorf("encoding tile %d/%d/%d: %w", z, col, row, err)
 			}
+			t.checkSize(z, col, row, data)
 			out = append(out, mbtiles.KeyTile{Key: t.key(z, col, row), Tile: tiling.Tile{
 				Data: data, ContentType: t.o.Format.MediaType, ETag: ETag(data), ModTime: now,
 			}})
@@ -280,10 +333,18 @@ func (t *Tiler) render(ctx context.Context, z int, r tiling.TileRange) ([]mbtile
 	return out, nil
 }
 
+// checkSize reports tiles over MaxBytes with their address.
+func (t *Tiler) checkSize(z, col, row int, data []byte) {
+	if t.o.MaxBytes > 0 && len(data) > t.o.MaxBytes {
+		t.log.Warn("tiler: tile over the size limit", "layer", t.o.Layer, "set", t.o.Set.ID,
+			"tile", fmt.Sprintf("%d/%d/%d", z, col, row), "bytes", len(data), "limit", t.o.MaxBytes)
+	}
+}
+
 // store keeps tiles in memory and queues them for the writer; it waits
 // when the queue is full.
 func (t *Tiler) store(ctx context.Context, tiles []mbtiles.KeyTile) error {
-	if t.o.Cache == nil {
+	if t.o.Cache == nil || len(tiles) == 0 {
 		return nil
 	}
 	t.mu.Lock()

@@ -189,3 +189,54 @@ func TestRenderErrorsAndRange(t *testing.T) {
 		t.Errorf("outside the limits: err %v", err)
 	}
 }
+
+func TestVectorTiles(t *testing.T) {
+	set, err := tiling.Builtin("WebMercatorQuad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, err := mbtiles.Create(t.Context(), filepath.Join(t.TempDir(), "v.mbtiles"), mbtiles.Options{TileMatrixSet: set}, mbtiles.Metadata{Format: "pbf", MaxZoom: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	var calls atomic.Int64
+	tl, err := New(Options{Set: set, Layer: "v", Style: "default", Format: tiling.MVT, Cache: cache,
+		Vector: func(ctx context.Context, z int, b crs.Bounds) ([]byte, error) {
+			calls.Add(1)
+			if b.MinX >= 0 {
+				return nil, nil // the eastern half is empty
+			}
+			return []byte{0x1f, 0x8b, byte(z)}, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tl.Close()
+	k := tl.key(2, 1, 1)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			tile, err := tl.Tile(context.Background(), k)
+			if err != nil || tile.ContentEncoding != "gzip" || tile.ContentType != tiling.MVT.MediaType {
+				t.Errorf("tile %+v, %v", tile, err)
+			}
+		})
+	}
+	wg.Wait()
+	if calls.Load() != 1 {
+		t.Errorf("%d encodings of one tile", calls.Load())
+	}
+	if _, err := tl.Tile(t.Context(), tl.key(2, 3, 1)); !errors.Is(err, tiling.ErrNotFound) {
+		t.Errorf("empty tile: err %v, want ErrNotFound", err)
+	}
+	if err := tl.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := cache.Stats(t.Context()); st[2].Tiles != 1 {
+		t.Errorf("cache holds %+v, want only the non-empty tile", st)
+	}
+	if r := tl.MetatileOf(3, 5, 6); r != (tiling.TileRange{MinCol: 5, MinRow: 6, MaxCol: 5, MaxRow: 6}) {
+		t.Errorf("vector metatile %+v, want the tile alone", r)
+	}
+}
