@@ -231,3 +231,40 @@ func TestVectorTilesAndCachesInGDAL(t *testing.T) {
 		t.Errorf("gdalinfo on the PNG cache:\n%s", out)
 	}
 }
+
+// Re-importing a layer's data, or changing its style, makes its rendered
+// cache stale: the next seed renders everything again.
+func TestCacheInvalidation(t *testing.T) {
+	dir := t.TempDir()
+	storePath := filepath.Join(dir, "store.gpkg")
+	runTuiles(t, "import", filepath.Join(demo.root, "testdata/vector/sources.gpkg"), "--source-layer", "departements", "--layer", "departements", "--into", storePath)
+	style, err := os.ReadFile(filepath.Join(demo.root, "testdata/demo/styles/departements.sld"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stylePath := filepath.Join(dir, "style.sld")
+	if err := os.WriteFile(stylePath, style, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf("store: %s\nlayers:\n  - name: departements\n    data: {table: departements}\n    styles: [%s]\n    tiles: {formats: [png], cache: %s}\n",
+		storePath, stylePath, filepath.Join(dir, "cache.mbtiles"))
+	cfgPath := filepath.Join(dir, "tuiles.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	seedArgs := []string{"seed", "--config", cfgPath, "--layer", "departements", "--zoom", "0-4"}
+	first := runTuiles(t, seedArgs...)
+	if again := runTuiles(t, seedArgs...); !strings.Contains(again, " 0 tiles rendered") {
+		t.Fatalf("an unchanged layer was rendered again:\n%s\n%s", first, again)
+	}
+	runTuiles(t, "import", filepath.Join(demo.root, "testdata/vector/sources.gpkg"), "--source-layer", "departements", "--layer", "departements", "--into", storePath, "--replace")
+	if out := runTuiles(t, seedArgs...); strings.Contains(out, " 0 tiles rendered") || !strings.Contains(out, " 0 already there") {
+		t.Errorf("after a re-import the cache was not stale:\n%s", out)
+	}
+	if err := os.WriteFile(stylePath, bytes.Replace(style, []byte("#bcd4a6"), []byte("#a6bcd4"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := runTuiles(t, seedArgs...); strings.Contains(out, " 0 tiles rendered") || !strings.Contains(out, " 0 already there") {
+		t.Errorf("after a style change the cache was not stale:\n%s", out)
+	}
+}

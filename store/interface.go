@@ -65,6 +65,10 @@ type Layer struct {
 	Fields []Field
 	// Extent of the geometries in the layer's CRS (easting/northing).
 	Extent crs.Bounds
+	// LastChange is gpkg_contents.last_change as stored (ISO 8601), which
+	// every write of tuiles updates: caches rendered from the table
+	// compare it to know they are stale.
+	LastChange string
 }
 
 // Feature is one row. Properties are aligned with Layer.Fields (or with

@@ -249,7 +249,7 @@ func loadLayer(ctx context.Context, db queryer, name string) (*layerInfo, error)
 func queryLayers(ctx context.Context, db queryer, name string) ([]*layerInfo, error) {
 	rows, err := db.QueryContext(ctx, `
 		SELECT c.table_name, coalesce(c.identifier, ''), coalesce(c.description, ''),
-		       c.min_x, c.min_y, c.max_x, c.max_y,
+		       c.min_x, c.min_y, c.max_x, c.max_y, coalesce(c.last_change, ''),
 		       g.column_name, upper(g.geometry_type_name), g.srs_id, g.z, g.m,
 		       coalesce(upper(s.organization), ''), coalesce(s.organization_coordsys_id, 0)
 		FROM gpkg_contents c
@@ -270,7 +270,7 @@ func queryLayers(ctx context.Context, db queryer, name string) ([]*layerInfo, er
 			org                    string
 			orgID                  int64
 		)
-		if err := rows.Scan(&l.Name, &l.Title, &l.Description, &minX, &minY, &maxX, &maxY,
+		if err := rows.Scan(&l.Name, &l.Title, &l.Description, &minX, &minY, &maxX, &maxY, &l.LastChange,
 			&l.GeometryColumn, &l.GeometryType, &l.SRSID, &z, &m, &org, &orgID); err != nil {
 			return nil, err
 		}

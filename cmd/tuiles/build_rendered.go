@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,6 +60,7 @@ func (b *builder) renderedTiles(ctx context.Context, i int, l *catalog.Layer) bo
 	bg := cl.Tiles.Background.RGB()
 	background := color.NRGBA{bg[0], bg[1], bg[2], 0xff}
 	encode := b.tileEncoder(f)
+	source := b.renderSource(i, l, f)
 	ok := true
 	for _, id := range setIDs {
 		set, known := b.cfg.TileMatrixSet(id)
@@ -78,7 +81,7 @@ func (b *builder) renderedTiles(ctx context.Context, i int, l *catalog.Layer) bo
 			}
 			l.VectorLayers = vectorJSON
 		}
-		cache, err := b.openRenderedCache(ctx, path, set, f, l, minZ, maxZ, vectorJSON)
+		cache, err := b.openRenderedCache(ctx, path, set, f, l, minZ, maxZ, vectorJSON, source)
 		if err != nil {
 			b.problem(key+".cache", "%v", err)
 			ok = false
@@ -152,9 +155,39 @@ func (b *builder) renderedTiles(ctx context.Context, i int, l *catalog.Layer) bo
 	return ok
 }
 
+// sourceKey is the MBTiles metadata key holding what a rendered cache was
+// made from (see renderSource).
+const sourceKey = "tuiles_source"
+
+// renderSource fingerprints what layer i's rendered tiles depend on: the
+// table's last change (every tuiles import updates it) or the raster
+// file's size and time, the style files' bytes, the format and the
+// metatile shape. A cache made from another source is stale.
+func (b *builder) renderSource(i int, l *catalog.Layer, f tiling.Format) string {
+	cl := &b.cfg.Layers[i]
+	h := sha256.New()
+	fmt.Fprintf(h, "v1\x00%s\x00%d\x00%d\x00", f.Name, cl.Tiles.MetaTile, cl.Tiles.Buffer)
+	if l.Features != nil {
+		if info, err := l.Features.Source.Layer(l.Features.Table); err == nil {
+			fmt.Fprintf(h, "table\x00%s\x00%s\x00", info.Name, info.LastChange)
+		}
+	}
+	if l.Raster != "" {
+		if fi, err := os.Stat(l.Raster); err == nil {
+			fmt.Fprintf(h, "raster\x00%s\x00%d\x00%d\x00", l.Raster, fi.Size(), fi.ModTime().UnixNano())
+		}
+	}
+	for _, st := range cl.Styles {
+		if data, err := os.ReadFile(b.cfg.Resolve(st)); err == nil {
+			h.Write(data)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
 // openRenderedCache opens the rendered cache at path for writing, creating
 // it (and its directory) with the layer's metadata when missing.
-func (b *builder) openRenderedCache(ctx context.Context, path string, set *tiling.TileMatrixSet, f tiling.Format, l *catalog.Layer, minZ, maxZ int, vectorLayers json.RawMessage) (*mbtiles.Store, error) {
+func (b *builder) openRenderedCache(ctx context.Context, path string, set *tiling.TileMatrixSet, f tiling.Format, l *catalog.Layer, minZ, maxZ int, vectorLayers json.RawMessage, source string) (*mbtiles.Store, error) {
 	opts := mbtiles.Options{TileMatrixSet: set, Writable: true, Logger: b.log}
 	_, err := os.Stat(path)
 	switch {
@@ -163,9 +196,34 @@ func (b *builder) openRenderedCache(ctx context.Context, path string, set *tilin
 		if err != nil {
 			return nil, err
 		}
-		if got := s.Metadata().Format; got != f.Name && !(got == "jpg" && f == tiling.JPEG) {
+		meta := s.Metadata()
+		if got := meta.Format; got != f.Name && !(got == "jpg" && f == tiling.JPEG) {
 			s.Close()
 			return nil, fmt.Errorf("%s holds %s tiles, not %s: remove it or change tiles.formats", path, got, f.Name)
+		}
+		if old := meta.Extra[sourceKey]; old != source {
+			// The data, the style or the tiling changed since these
+			// tiles were made: they are stale. Emptying the cache makes
+			// on-demand filling and seeding replace them all.
+			n, err := s.Truncate(ctx)
+			if err == nil {
+				if meta.Extra == nil {
+					meta.Extra = map[string]string{}
+				}
+				meta.Extra[sourceKey] = source
+				meta.JSON = ""
+				if len(vectorLayers) > 0 {
+					meta.JSON = `{"vector_layers":` + string(vectorLayers) + `}`
+				}
+				err = s.SetMetadata(ctx, meta)
+			}
+			if err != nil {
+				s.Close()
+				return nil, fmt.Errorf("%s: emptying the stale cache: %w", path, err)
+			}
+			if old != "" {
+				b.log.Info("rendered cache is stale (its data, style or tiling changed): emptied", "cache", path, "tiles", n)
+			}
 		}
 		return s, nil
 	case !errors.Is(err, fs.ErrNotExist):
@@ -183,6 +241,7 @@ func (b *builder) openRenderedCache(ctx context.Context, path string, set *tilin
 		MaxZoom:       maxZ,
 		Type:          "overlay",
 		TileMatrixSet: set.ID,
+		Extra:         map[string]string{sourceKey: source},
 	}
 	if len(vectorLayers) > 0 {
 		meta.JSON = `{"vector_layers":` + string(vectorLayers) + `}`

@@ -195,3 +195,23 @@ func (s *Store) Delete(ctx context.Context, z int, r tiling.TileRange) (int64, e
 	}
 	return n, nil
 }
+
+// Truncate removes every tile (and image), keeping the metadata.
+func (s *Store) Truncate(ctx context.Context) (int64, error) {
+	if s.wdb == nil {
+		return 0, s.errorf("%w", ErrReadOnly)
+	}
+	table := "tiles"
+	if s.layout == layoutDedup {
+		table = "map"
+	}
+	res, err := s.wdb.ExecContext(ctx, `DELETE FROM `+table)
+	if err != nil {
+		return 0, s.errorf("truncating: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if _, err := s.PruneImages(ctx); err != nil {
+		return n, err
+	}
+	return n, nil
+}

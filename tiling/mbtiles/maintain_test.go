@@ -75,3 +75,22 @@ func TestStatsVerifyDelete(t *testing.T) {
 		t.Errorf("verify after deletes: %v %v", p, err)
 	}
 }
+
+func TestTruncate(t *testing.T) {
+	s, _ := create(t, mbtiles.Options{}, mbtiles.Metadata{Format: "png", MaxZoom: 3, Extra: map[string]string{"k": "v"}})
+	ctx := t.Context()
+	for _, k := range []tiling.Key{{Z: 1}, {Z: 2, Col: 3, Row: 1}} {
+		if err := s.Put(ctx, k, tiling.Tile{Data: realPNG(t, 1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.Truncate(ctx); err != nil || n != 2 {
+		t.Fatalf("truncated %d, %v", n, err)
+	}
+	if st, _ := s.Stats(ctx); len(st) != 0 {
+		t.Errorf("tiles left: %+v", st)
+	}
+	if s.Metadata().Extra["k"] != "v" {
+		t.Error("truncate lost the metadata")
+	}
+}
