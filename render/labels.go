@@ -86,9 +86,12 @@ type label struct {
 // labeler collects the labels of one request and places them without
 // overlaps, highest priority first.
 type labeler struct {
-	fonts  *fonts
-	k      float64
-	w, h   int
+	fonts *fonts
+	k     float64
+	w, h  int
+	// area, when not empty, is the pixel rectangle labels must lie in
+	// entirely (Request.LabelArea).
+	area   image.Rectangle
 	labels []label
 	faces  map[faceKey]font.Face
 	placed []box
@@ -251,6 +254,9 @@ func (l *labeler) draw(c *canvas, deadline func() error) error {
 		base := y + ay*h
 		bx := box{left - pad, base - h - pad, left + w + pad, base + h*0.25 + pad}
 		if bx.x1 < 0 || bx.y1 < 0 || bx.x0 > float64(l.w) || bx.y0 > float64(l.h) {
+			continue
+		}
+		if a := l.area; !a.Empty() && (bx.x0 < float64(a.Min.X) || bx.y0 < float64(a.Min.Y) || bx.x1 > float64(a.Max.X) || bx.y1 > float64(a.Max.Y)) {
 			continue
 		}
 		if slices.ContainsFunc(l.placed, bx.overlaps) {

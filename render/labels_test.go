@@ -130,3 +130,46 @@ func TestLabelPlacement(t *testing.T) {
 		t.Errorf("Nantes labelled")
 	}
 }
+
+// Labels that would cross the label area's edge are dropped; those inside
+// are kept.
+func TestLabelArea(t *testing.T) {
+	s := newFixture(t)
+	label := styles.TextSymbolizer{
+		Label: styles.Expression{Parts: []styles.Part{{Property: "kind"}}},
+		Font:  styles.Font{Size: 12},
+		Fill:  styles.Fill{Color: black, Opacity: 1},
+	}
+	st := style(styles.Rule{Symbolizers: []styles.Symbolizer{label}})
+	b, w, h := viewOf(t, crs.WGS84)
+	req := Request{CRS: crs.WGS84, BBox: b, Width: w, Height: h, Transparent: true,
+		Layers: []Layer{{Source: s, Table: "points", Style: st}}}
+	drawn := func(img *image.NRGBA, x0, x1 int) bool {
+		for y := range h {
+			for x := x0; x < x1; x++ {
+				if img.NRGBAAt(x, y).A != 0 {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	r := New(Options{})
+	all, err := r.Render(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Paris (2.35 E) is at x≈147: a label area ending at x=150 cuts it.
+	req.LabelArea = image.Rect(0, 0, 150, h)
+	cut, err := r.Render(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !drawn(all, 140, 200) || drawn(cut, 140, 200) {
+		t.Errorf("Paris's label: drawn %v without an area, %v with an area cutting it (want true, false)", drawn(all, 140, 200), drawn(cut, 140, 200))
+	}
+	// Nantes (-1.55 E, x≈69) lies inside: still labelled.
+	if !drawn(cut, 60, 120) {
+		t.Error("a label inside the area was dropped")
+	}
+}

@@ -64,6 +64,12 @@ type Request struct {
 	Transparent bool
 	// Layers are drawn in order, each over the previous.
 	Layers []Layer
+	// LabelArea, when not empty, is the pixel rectangle every label must
+	// lie in entirely; others are dropped. A metatile render sets it to
+	// the metatile without its buffer, so that no label crosses into the
+	// neighbouring metatile, which could not draw the rest of it: labels
+	// are then never cut or doubled at metatile borders.
+	LabelArea image.Rectangle
 }
 
 // Layer is a layer of a request: a vector table of a store, or a raster
@@ -227,7 +233,7 @@ func (r *Renderer) Render(ctx context.Context, req Request) (*image.NRGBA, error
 	}
 	var lab *labeler
 	if r.fonts != nil {
-		lab = &labeler{fonts: r.fonts, k: v.symScale, w: v.w, h: v.h}
+		lab = &labeler{fonts: r.fonts, k: v.symScale, w: v.w, h: v.h, area: req.LabelArea}
 	}
 	budget := r.maxFeatures
 	for i, l := range req.Layers {

@@ -116,10 +116,14 @@ func (b *builder) renderedTiles(ctx context.Context, i int, l *catalog.Layer) bo
 			Format:   f,
 			Cache:    cache,
 			Render: func(ctx context.Context, bbox crs.Bounds, width, height int) (*image.NRGBA, error) {
+				buf := cl.Tiles.Buffer
 				return b.out.renderer.Render(ctx, render.Request{
 					CRS: setCRS, BBox: bbox, Width: width, Height: height,
 					Background: background, Transparent: !f.Opaque,
 					Layers: []render.Layer{rl},
+					// Labels stay inside the metatile proper (see
+					// render.Request.LabelArea).
+					LabelArea: image.Rect(buf, buf, width-buf, height-buf),
 				})
 			},
 			Encode:   encode,
