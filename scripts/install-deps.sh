@@ -22,6 +22,7 @@ PACKAGES=(
 	libxml2-utils   # xmllint: XML schema validation in tests (internal/xmlvalid)
 	wrk             # make bench: HTTP load against 127.0.0.1
 	sqlite3         # inspecting MBTiles/GeoPackage files
+	chromium        # integration tests: web maps in headless Chromium (playwright-core)
 	ca-certificates # the Go module proxy over HTTPS
 )
 
@@ -60,6 +61,18 @@ else
 		fi
 	done
 	echo "install-deps: installed ${missing[*]}"
+fi
+
+# Node.js and npm drive Chromium in the web map tests (playwright-core from
+# npm); Debian's packages are used only when the machine has none.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	echo "install-deps: installing nodejs and npm"
+	as_root=()
+	if [ "$(id -u)" -ne 0 ]; then
+		as_root=(sudo -n)
+	fi
+	"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+	"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm </dev/null
 fi
 
 # Go toolchain.
