@@ -14,6 +14,7 @@ import (
 
 	"github.com/tuiles/tuiles/tiling"
 	"github.com/tuiles/tuiles/tiling/mbtiles"
+	"github.com/tuiles/tuiles/tiling/pmtiles"
 )
 
 // seedConfig writes a configuration publishing the demo départements as
@@ -266,5 +267,36 @@ func TestCacheInvalidation(t *testing.T) {
 	}
 	if out := runTuiles(t, seedArgs...); strings.Contains(out, " 0 tiles rendered") || !strings.Contains(out, " 0 already there") {
 		t.Errorf("after a style change the cache was not stale:\n%s", out)
+	}
+}
+
+// A seeded cache exported to PMTiles holds the same tiles, and the
+// archive verifies.
+func TestExportPMTiles(t *testing.T) {
+	dir := t.TempDir()
+	cfg := seedConfig(t, dir)
+	runTuiles(t, "seed", "--config", cfg, "--layer", "departements", "--zoom", "0-7")
+	archive := filepath.Join(dir, "departements.pmtiles")
+	if out := runTuiles(t, "export", filepath.Join(dir, "cache.mbtiles"), "--to", archive); !strings.Contains(out, "(verified)") {
+		t.Errorf("export: %s", out)
+	}
+	r, err := pmtiles.Open(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiles := allTiles(t, filepath.Join(dir, "cache.mbtiles"))
+	if n, err := r.Verify(); err != nil || n != int64(len(tiles)) {
+		t.Fatalf("verify: %d tiles (cache %d), %v", n, len(tiles), err)
+	}
+	for k, data := range tiles {
+		got, ok, err := r.Tile(uint8(k.Z), uint32(k.Col), uint32(k.Row))
+		if err != nil || !ok || !bytes.Equal(got, data) {
+			t.Fatalf("tile %d/%d/%d: in the archive %v %v, differs from the cache", k.Z, k.Col, k.Row, ok, err)
+		}
+	}
+	// A Lambert-93 cache cannot be exported: PMTiles is Web Mercator only.
+	cmd := exec.Command(demo.bin, "export", filepath.Join(demo.root, "testdata/demo/france-LAMB93.mbtiles"), "--to", filepath.Join(dir, "x.pmtiles"))
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "Web Mercator") {
+		t.Errorf("exporting LAMB93: %v %s", err, out)
 	}
 }

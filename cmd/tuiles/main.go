@@ -61,6 +61,7 @@ Usage:
                                                  requests (resumable; see help seed)
   tuiles cache info|verify|truncate FILE          show, check or empty (--zoom, --bbox)
                                                  an MBTiles cache
+  tuiles export FILE.mbtiles --to FILE.pmtiles    write a Web Mercator cache as PMTiles
   tuiles version                                 print the version
   tuiles help [COMMAND]                          print this help, or a command's
 
@@ -85,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runSeed(ctx, rest, stdout, stderr)
 	case "cache":
 		return runCache(ctx, rest, stdout, stderr)
+	case "export":
+		return runExport(ctx, rest, stdout, stderr)
 	case "version":
 		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -122,6 +125,9 @@ func commandFlags(cmd string) *flag.FlagSet {
 		return fs
 	case "cache":
 		fs, _ := cacheFlags()
+		return fs
+	case "export":
+		fs, _ := exportFlags()
 		return fs
 	case "version":
 		return newFlagSet("version", "")

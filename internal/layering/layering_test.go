@@ -22,6 +22,7 @@ var rank = map[string]int{
 	"render/mvt":               4,
 	"tiling":                   5,
 	"tiling/mbtiles":           6,
+	"tiling/pmtiles":           6,
 	"tiling/tiler":             7,
 	"tiling/seed":              8,
 	"catalog":                  9,

@@ -9,6 +9,7 @@ import (
 	_ "image/jpeg" // tiles Verify decodes
 	_ "image/png"
 	"io"
+	"iter"
 
 	"github.com/tuiles/tuiles/tiling"
 )
@@ -214,4 +215,38 @@ func (s *Store) Truncate(ctx context.Context) (int64, error) {
 		return n, err
 	}
 	return n, nil
+}
+
+// All reads every tile, rows counted from the top, in no particular
+// order; iteration stops at the first error, which is yielded.
+func (s *Store) All(ctx context.Context) iter.Seq2[KeyTile, error] {
+	return func(yield func(KeyTile, error) bool) {
+		rows, err := s.rdb.QueryContext(ctx, `SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles`)
+		if err != nil {
+			yield(KeyTile{}, s.errorf("reading tiles: %w", err))
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var z, col, row int
+			var data []byte
+			if err := rows.Scan(&z, &col, &row, &data); err != nil {
+				yield(KeyTile{}, s.errorf("reading tiles: %w", err))
+				return
+			}
+			if _, h, ok := s.matrixSize(z); ok && s.flip {
+				row = h - 1 - row
+			}
+			t := tiling.Tile{Data: data}
+			if isGzip(data) {
+				t.ContentEncoding = "gzip"
+			}
+			if !yield(KeyTile{Key: tiling.Key{Z: z, Col: col, Row: row}, Tile: t}, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(KeyTile{}, s.errorf("reading tiles: %w", err))
+		}
+	}
 }
