@@ -300,3 +300,26 @@ func TestExportPMTiles(t *testing.T) {
 		t.Errorf("exporting LAMB93: %v %s", err, out)
 	}
 }
+
+// --coverage with --where seeds only the metatiles meeting the chosen
+// polygons.
+func TestSeedCoverage(t *testing.T) {
+	dir := t.TempDir()
+	cfg := seedConfig(t, dir)
+	runTuiles(t, "seed", "--config", cfg, "--layer", "departements", "--zoom", "10-12",
+		"--coverage", filepath.Join(demo.root, "testdata/vector/sources.gpkg"), "--coverage-layer", "departements", "--where", "code = '75'")
+	tiles := allTiles(t, filepath.Join(dir, "cache.mbtiles"))
+	// Notre-Dame (2.35 E, 48.853 N) is in z12 tile 2074/1409; Marseille's
+	// tiles are far outside Paris's metatiles.
+	if _, ok := tiles[tiling.Key{Z: 12, Col: 2074, Row: 1409}]; !ok {
+		t.Error("the tile over central Paris was not seeded")
+	}
+	for k := range tiles {
+		if k.Z == 12 && (k.Col < 2064 || k.Col > 2083 || k.Row < 1400 || k.Row > 1419) {
+			t.Errorf("tile %d/%d/%d lies far from Paris", k.Z, k.Col, k.Row)
+		}
+	}
+	if len(tiles) > 4*16 { // 1 metatile at zooms 10 and 11, 2 at 12
+		t.Errorf("%d tiles seeded for Paris at zooms 10-12", len(tiles))
+	}
+}

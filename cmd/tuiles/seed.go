@@ -26,6 +26,7 @@ import (
 
 type seedArgs struct {
 	config, layer, tms, zoom, bbox, refresh string
+	coverage, coverageLayer, where          string
 	threads                                 int
 	dryRun                                  bool
 	log                                     logFlags
@@ -33,12 +34,15 @@ type seedArgs struct {
 
 func seedFlags() (*flag.FlagSet, *seedArgs) {
 	a := &seedArgs{}
-	fs := newFlagSet("seed", " --config FILE --layer NAME [--tms SET] [--zoom 0-12] [--bbox W,S,E,N] [--threads N] [--refresh missing|all] [--dry-run]")
+	fs := newFlagSet("seed", " --config FILE --layer NAME [--tms SET] [--zoom 0-12] [--bbox W,S,E,N | --coverage FILE [--where SQL]] [--threads N] [--refresh missing|all] [--dry-run]")
 	fs.StringVar(&a.config, "config", "", "configuration file (required)")
 	fs.StringVar(&a.layer, "layer", "", "layer to seed: a layer with rendered tiles (tiles.cache) (required)")
 	fs.StringVar(&a.tms, "tms", "", "tile matrix set to seed (default: the layer's first)")
 	fs.StringVar(&a.zoom, "zoom", "", "zoom levels, such as 5 or 0-12 (default: the layer's whole range)")
 	fs.StringVar(&a.bbox, "bbox", "", "area to seed, west,south,east,north in WGS84 degrees (default: the layer's extent)")
+	fs.StringVar(&a.coverage, "coverage", "", "area to seed: the polygons of a file GDAL reads (GeoPackage, Shapefile, GeoJSON...), first layer")
+	fs.StringVar(&a.coverageLayer, "coverage-layer", "", "with --coverage: the layer of the file to read (default: its first)")
+	fs.StringVar(&a.where, "where", "", "with --coverage: only its features matching this OGR SQL condition, such as \"code = '75'\"")
 	fs.StringVar(&a.refresh, "refresh", "missing", "missing: render metatiles with a tile missing (resumes an interrupted seed); all: render everything again")
 	fs.IntVar(&a.threads, "threads", 2, "metatiles rendered at once")
 	fs.BoolVar(&a.dryRun, "dry-run", false, "print the tiles and metatiles per zoom without rendering")
@@ -142,6 +146,20 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return fail(exitUsage, "--bbox: %v", err)
 		}
 		o.Area = area
+	}
+	if a.where != "" && a.coverage == "" {
+		return fail(exitUsage, "--where filters the features of --coverage: give --coverage too")
+	}
+	if a.coverage != "" {
+		cov, err := loadCoverage(ctx, a.coverage, a.coverageLayer, a.where, ts.Set)
+		if err != nil {
+			return fail(exitError, "--coverage: %v", err)
+		}
+		o.Area = o.Area.Intersect(cov.bounds)
+		if o.Area.Empty() {
+			return fail(exitError, "--coverage %s does not meet the layer's area", a.coverage)
+		}
+		o.Covers = cov.covers(ts.Set)
 	}
 	o.Empty = emptyProbe(l, ts, cfg.Layers[idx].Tiles.Buffer)
 	target := seedTarget{tl: tl, cache: b.caches[tl], key: tiling.Key{Layer: l.Name, TileMatrixSet: ts.Set.ID, Format: l.Formats[0].Name, Style: "default"}}
