@@ -203,6 +203,10 @@ func TestVectorTilesAndCachesInGDAL(t *testing.T) {
 	if !bytes.Contains(tj, []byte(`"vector_layers":[{"id":"departements-vector"`)) || !bytes.Contains(tj, []byte(`"nom"`)) {
 		t.Errorf("TileJSON lacks the vector layer and its fields: %s", tj)
 	}
+	// tiles.fields keeps code, nom and nom_region only.
+	if bytes.Contains(tj, []byte(`"code_region"`)) {
+		t.Errorf("TileJSON lists a field left out by tiles.fields: %s", tj)
+	}
 	dir := t.TempDir()
 	resp, body := get(t, "/tiles/departements-vector/WebMercatorQuad/6/32/22.pbf", "Accept-Encoding", "identity")
 	if resp.StatusCode != 200 || len(body) < 1000 {

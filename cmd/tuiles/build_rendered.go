@@ -13,12 +13,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/internal/crs"
 	"github.com/tuiles/tuiles/render"
 	"github.com/tuiles/tuiles/render/mvt"
+	"github.com/tuiles/tuiles/store"
 	"github.com/tuiles/tuiles/tiling"
 	"github.com/tuiles/tuiles/tiling/mbtiles"
 	"github.com/tuiles/tuiles/tiling/tiler"
@@ -48,7 +50,15 @@ func (b *builder) renderedTiles(ctx context.Context, i int, l *catalog.Layer) bo
 	}
 	var vl []mvt.Layer
 	if f.Vector {
-		vl = []mvt.Layer{{Name: l.Name, Source: l.Features.Source, Table: l.Features.Table}}
+		vl = []mvt.Layer{{Name: l.Name, Source: l.Features.Source, Table: l.Features.Table, Properties: cl.Tiles.Fields}}
+		if info, err := l.Features.Source.Layer(l.Features.Table); err == nil {
+			for j, name := range cl.Tiles.Fields {
+				if !slices.ContainsFunc(info.Fields, func(f store.Field) bool { return f.Name == name }) {
+					b.problem(fmt.Sprintf("%s.fields[%d]", key, j), "table %s has no field %q", l.Features.Table, name)
+					return false
+				}
+			}
+		}
 	}
 	rl := render.Layer{Raster: l.Raster}
 	if l.Features != nil {

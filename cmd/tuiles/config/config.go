@@ -204,6 +204,9 @@ type Tiles struct {
 	// MaxZoom is -1 when left out).
 	MinZoom int `yaml:"min_zoom"`
 	MaxZoom int `yaml:"max_zoom"`
+	// Fields are the attributes vector tiles (pbf) keep; left out: all
+	// of them, []: none.
+	Fields []string `yaml:"fields"`
 }
 
 // Rendered tells whether the layer's tiles are rendered from its table

@@ -16,7 +16,7 @@ func (c *Config) validateRendered(i int) Problems {
 	p := fmt.Sprintf("layers[%d].tiles", i)
 	add := func(key, format string, args ...any) { ps = append(ps, c.Problemf(key, format, args...)) }
 	if !t.Rendered() {
-		for _, k := range []string{"metatile", "buffer", "min_zoom", "max_zoom"} {
+		for _, k := range []string{"metatile", "buffer", "min_zoom", "max_zoom", "fields"} {
 			if c.given(p + "." + k) {
 				add(p+"."+k, "only rendered tiles have %s: give tiles.cache too", k)
 			}
@@ -43,6 +43,17 @@ func (c *Config) validateRendered(i int) Problems {
 			ps = append(ps, c.problemAt(at, p+".formats", "rendered tiles are png, jpeg or pbf (tuiles has no WebP encoder for full images)"))
 		case f.Vector && l.Data.Table == "":
 			ps = append(ps, c.problemAt(at, p+".formats", "vector tiles (pbf) are cut from a store table: give data.table"))
+		}
+	}
+	if c.given(p + ".fields") {
+		vector := false
+		for _, name := range t.Formats {
+			if f, ok := tiling.FormatByName(name); ok && f.Vector {
+				vector = true
+			}
+		}
+		if !vector {
+			add(p+".fields", "fields selects the attributes of vector tiles: give formats: [pbf]")
 		}
 	}
 	if t.MetaTile < 1 || t.MetaTile > 16 {
