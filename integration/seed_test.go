@@ -327,3 +327,19 @@ func TestSeedCoverage(t *testing.T) {
 		t.Errorf("%d tiles seeded for Paris at zooms 10-12", len(tiles))
 	}
 }
+
+// --refresh older-than=DATE renders again the tiles stored before DATE.
+func TestSeedRefreshOlderThan(t *testing.T) {
+	dir := t.TempDir()
+	cfg := seedConfig(t, dir)
+	args := []string{"seed", "--config", cfg, "--layer", "departements", "--zoom", "0-4"}
+	runTuiles(t, args...)
+	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	if out := runTuiles(t, append(args, "--refresh", "older-than="+past)...); !strings.Contains(out, " 0 tiles rendered") {
+		t.Errorf("tiles newer than an hour ago were rendered again:\n%s", out)
+	}
+	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	if out := runTuiles(t, append(args, "--refresh", "older-than="+future)...); strings.Contains(out, " 0 tiles rendered") || !strings.Contains(out, " 0 already there") {
+		t.Errorf("tiles older than an hour from now were kept:\n%s", out)
+	}
+}

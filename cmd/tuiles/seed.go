@@ -20,6 +20,7 @@ import (
 	"github.com/tuiles/tuiles/internal/crs"
 	"github.com/tuiles/tuiles/store"
 	"github.com/tuiles/tuiles/tiling"
+	"github.com/tuiles/tuiles/tiling/mbtiles"
 	"github.com/tuiles/tuiles/tiling/seed"
 	"github.com/tuiles/tuiles/tiling/tiler"
 )
@@ -34,7 +35,7 @@ type seedArgs struct {
 
 func seedFlags() (*flag.FlagSet, *seedArgs) {
 	a := &seedArgs{}
-	fs := newFlagSet("seed", " --config FILE --layer NAME [--tms SET] [--zoom 0-12] [--bbox W,S,E,N | --coverage FILE [--where SQL]] [--threads N] [--refresh missing|all] [--dry-run]")
+	fs := newFlagSet("seed", " --config FILE --layer NAME [--tms SET] [--zoom 0-12] [--bbox W,S,E,N | --coverage FILE [--where SQL]] [--threads N] [--refresh missing|all|older-than=DATE] [--dry-run]")
 	fs.StringVar(&a.config, "config", "", "configuration file (required)")
 	fs.StringVar(&a.layer, "layer", "", "layer to seed: a layer with rendered tiles (tiles.cache) (required)")
 	fs.StringVar(&a.tms, "tms", "", "tile matrix set to seed (default: the layer's first)")
@@ -43,7 +44,7 @@ func seedFlags() (*flag.FlagSet, *seedArgs) {
 	fs.StringVar(&a.coverage, "coverage", "", "area to seed: the polygons of a file GDAL reads (GeoPackage, Shapefile, GeoJSON...), first layer")
 	fs.StringVar(&a.coverageLayer, "coverage-layer", "", "with --coverage: the layer of the file to read (default: its first)")
 	fs.StringVar(&a.where, "where", "", "with --coverage: only its features matching this OGR SQL condition, such as \"code = '75'\"")
-	fs.StringVar(&a.refresh, "refresh", "missing", "missing: render metatiles with a tile missing (resumes an interrupted seed); all: render everything again")
+	fs.StringVar(&a.refresh, "refresh", "missing", "missing: render metatiles with a tile missing (resumes an interrupted seed); all: render everything again; older-than=DATE: also tiles stored before DATE (2006-01-02 or RFC 3339)")
 	fs.IntVar(&a.threads, "threads", 2, "metatiles rendered at once")
 	fs.BoolVar(&a.dryRun, "dry-run", false, "print the tiles and metatiles per zoom without rendering")
 	a.log.register(fs, "warn")
@@ -68,13 +69,21 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "--config and --layer are required")
 	}
 	var refresh seed.Refresh
-	switch a.refresh {
-	case "missing":
+	var olderThan time.Time
+	switch {
+	case a.refresh == "missing":
 		refresh = seed.Missing
-	case "all":
+	case a.refresh == "all":
 		refresh = seed.All
+	case strings.HasPrefix(a.refresh, "older-than="):
+		// Tiles stored before this time count as missing.
+		v := strings.TrimPrefix(a.refresh, "older-than=")
+		var err error
+		if olderThan, err = parseRefreshTime(v); err != nil {
+			return fail(exitUsage, "--refresh older-than=%s: %v", v, err)
+		}
 	default:
-		return fail(exitUsage, "--refresh %q: want missing or all", a.refresh)
+		return fail(exitUsage, "--refresh %q: want missing, all or older-than=DATE (2006-01-02 or RFC 3339)", a.refresh)
 	}
 	log, err := a.log.logger(stderr)
 	if err != nil {
@@ -162,7 +171,8 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		o.Covers = cov.covers(ts.Set)
 	}
 	o.Empty = emptyProbe(l, ts, cfg.Layers[idx].Tiles.Buffer)
-	target := seedTarget{tl: tl, cache: b.caches[tl], key: tiling.Key{Layer: l.Name, TileMatrixSet: ts.Set.ID, Format: l.Formats[0].Name, Style: "default"}}
+	target := seedTarget{tl: tl, cache: b.caches[tl], olderThan: olderThan,
+		key: tiling.Key{Layer: l.Name, TileMatrixSet: ts.Set.ID, Format: l.Formats[0].Name, Style: "default"}}
 	if a.dryRun {
 		plan, err := seed.DryRun(target, o)
 		if err != nil {
@@ -196,8 +206,10 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // seedTarget adapts a tiler and its cache to the seeding engine.
 type seedTarget struct {
 	tl    *tiler.Tiler
-	cache tiling.Cache
+	cache *mbtiles.Store
 	key   tiling.Key // the layer, set, format and style of every tile
+	// olderThan, when set, makes tiles stored before it count as missing.
+	olderThan time.Time
 }
 
 func (s seedTarget) MetatileOf(z, col, row int) tiling.TileRange { return s.tl.MetatileOf(z, col, row) }
@@ -210,6 +222,11 @@ func (s seedTarget) RenderMetatile(ctx context.Context, z, col, row int) error {
 func (s seedTarget) Has(ctx context.Context, z, col, row int) (bool, error) {
 	k := s.key
 	k.Z, k.Col, k.Row = z, col, row
+	if !s.olderThan.IsZero() {
+		at, ok, err := s.cache.RenderedAt(ctx, k)
+		// A tile of unknown age is refreshed too.
+		return ok && !at.IsZero() && !at.Before(s.olderThan), err
+	}
 	_, err := s.cache.Tile(ctx, k)
 	switch {
 	case err == nil:
@@ -218,6 +235,14 @@ func (s seedTarget) Has(ctx context.Context, z, col, row int) (bool, error) {
 		return false, nil
 	}
 	return false, err
+}
+
+// parseRefreshTime reads a date (midnight UTC) or an RFC 3339 time.
+func parseRefreshTime(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	return time.Parse("2006-01-02", v)
 }
 
 // emptyProbe tells whether a metatile (with its buffer) has nothing to

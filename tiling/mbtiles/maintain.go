@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/jpeg" // tiles Verify decodes
 	_ "image/png"
 	"io"
 	"iter"
+	"time"
 
 	"github.com/tuiles/tuiles/tiling"
 )
@@ -249,4 +252,45 @@ func (s *Store) All(ctx context.Context) iter.Seq2[KeyTile, error] {
 			yield(KeyTile{}, s.errorf("reading tiles: %w", err))
 		}
 	}
+}
+
+func hasColumnMap(ctx context.Context, db *sql.DB) (bool, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('map') WHERE name = 'rendered_at'`).Scan(&n)
+	return n > 0, err
+}
+
+// RenderedAt returns when tile k was stored, for caches that record it
+// (those tuiles writes); ok is false when the tile is missing, and the
+// time is zero when the cache does not know it.
+func (s *Store) RenderedAt(ctx context.Context, k tiling.Key) (t time.Time, ok bool, err error) {
+	row, err := s.storedRow(k)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if s.layout != layoutDedup {
+		_, err := s.Tile(ctx, k)
+		switch {
+		case err == nil:
+			return time.Time{}, true, nil
+		case errors.Is(err, tiling.ErrNotFound):
+			return time.Time{}, false, nil
+		}
+		return time.Time{}, false, err
+	}
+	var at sql.NullInt64
+	err = s.rdb.QueryRowContext(ctx, `SELECT rendered_at FROM map WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?`, k.Z, k.Col, row).Scan(&at)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return time.Time{}, false, nil
+	case err != nil:
+		// A file made elsewhere may lack the column: the time is unknown.
+		if _, terr := s.Tile(ctx, k); terr == nil {
+			return time.Time{}, true, nil
+		}
+		return time.Time{}, false, s.errorf("reading tile time: %w", err)
+	case !at.Valid:
+		return time.Time{}, true, nil
+	}
+	return time.Unix(at.Int64, 0), true, nil
 }

@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tuiles/tuiles/tiling"
 	"github.com/tuiles/tuiles/tiling/mbtiles"
@@ -92,5 +93,22 @@ func TestTruncate(t *testing.T) {
 	}
 	if s.Metadata().Extra["k"] != "v" {
 		t.Error("truncate lost the metadata")
+	}
+}
+
+func TestRenderedAt(t *testing.T) {
+	s, _ := create(t, mbtiles.Options{}, mbtiles.Metadata{Format: "png", MaxZoom: 3})
+	ctx := t.Context()
+	before := time.Now().Add(-time.Second)
+	k := tiling.Key{Z: 2, Col: 1, Row: 3}
+	if err := s.Put(ctx, k, tiling.Tile{Data: realPNG(t, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	at, ok, err := s.RenderedAt(ctx, k)
+	if err != nil || !ok || at.Before(before) || at.After(time.Now().Add(time.Second)) {
+		t.Errorf("rendered at %v, %v, %v", at, ok, err)
+	}
+	if _, ok, err := s.RenderedAt(ctx, tiling.Key{Z: 2}); ok || err != nil {
+		t.Errorf("a missing tile: %v %v", ok, err)
 	}
 }

@@ -131,7 +131,8 @@ CREATE TABLE map (
 	zoom_level INTEGER NOT NULL,
 	tile_column INTEGER NOT NULL,
 	tile_row INTEGER NOT NULL,
-	tile_id TEXT NOT NULL
+	tile_id TEXT NOT NULL,
+	rendered_at INTEGER
 );
 CREATE UNIQUE INDEX map_index ON map (zoom_level, tile_column, tile_row);
 CREATE TABLE images (tile_data BLOB NOT NULL, tile_id TEXT NOT NULL PRIMARY KEY);
@@ -347,6 +348,7 @@ func (s *Store) PutBatch(ctx context.Context, tiles []KeyTile) error {
 	if len(items) == 0 {
 		return nil
 	}
+	now := time.Now().Unix() // map.rendered_at, for tuiles seed --refresh older-than
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return s.errorf("storing tiles: %w", err)
@@ -369,7 +371,7 @@ func (s *Store) PutBatch(ctx context.Context, tiles []KeyTile) error {
 			if _, err := img.ExecContext(ctx, it.data, it.id); err != nil {
 				return s.errorf("storing tile zoom_level %d, tile_column %d, tile_row %d: %w", it.z, it.col, it.row, err)
 			}
-			_, err = ins.ExecContext(ctx, it.z, it.col, it.row, it.id)
+			_, err = ins.ExecContext(ctx, it.z, it.col, it.row, it.id, now)
 		} else {
 			_, err = ins.ExecContext(ctx, it.z, it.col, it.row, it.data)
 		}

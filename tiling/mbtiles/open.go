@@ -287,8 +287,19 @@ func (s *Store) prepareWriter(ctx context.Context) error {
 		if err != nil {
 			return s.errorf("preparing writes: %w", err)
 		}
+		// Files made before rendered_at existed get the column: it is
+		// nullable, so every MBTiles reader ignores it.
+		has, err := hasColumnMap(ctx, s.wdb)
+		if err != nil {
+			return s.errorf("preparing writes: %w", err)
+		}
+		if !has {
+			if _, err := s.wdb.ExecContext(ctx, `ALTER TABLE map ADD COLUMN rendered_at INTEGER`); err != nil {
+				return s.errorf("preparing writes: %w", err)
+			}
+		}
 		qDelete = `DELETE FROM map WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?`
-		qInsert = `INSERT INTO map (zoom_level, tile_column, tile_row, tile_id) VALUES (?, ?, ?, ?)`
+		qInsert = `INSERT INTO map (zoom_level, tile_column, tile_row, tile_id, rendered_at) VALUES (?, ?, ?, ?, ?)`
 	case layoutClassic:
 		qDelete = `DELETE FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?`
 		qInsert = `INSERT INTO tiles (zoom_level, tile_column, tile_row, tile_data) VALUES (?, ?, ?, ?)`
