@@ -343,3 +343,27 @@ func TestSeedRefreshOlderThan(t *testing.T) {
 		t.Errorf("tiles older than an hour from now were kept:\n%s", out)
 	}
 }
+
+// cache truncate with a coverage empties only the tiles meeting it.
+func TestCacheTruncateCoverage(t *testing.T) {
+	dir := t.TempDir()
+	cfg := seedConfig(t, dir)
+	runTuiles(t, "seed", "--config", cfg, "--layer", "departements", "--zoom", "7-8")
+	cache := filepath.Join(dir, "cache.mbtiles")
+	before := allTiles(t, cache)
+	out := runTuiles(t, "cache", "truncate", cache, "--zoom", "8", "--coverage", filepath.Join(demo.root, "testdata/vector/sources.gpkg"),
+		"--coverage-layer", "departements", "--where", "code = '75'")
+	after := allTiles(t, cache)
+	removed := len(before) - len(after)
+	if removed < 1 || removed > 4 || !strings.Contains(out, fmt.Sprintf("deleted %d tiles", removed)) {
+		t.Errorf("%d tiles removed for Paris at zoom 8 (%s)", removed, out)
+	}
+	for k := range before {
+		if _, kept := after[k]; !kept && (k.Z != 8 || k.Col < 128 || k.Col > 131 || k.Row < 86 || k.Row > 90) {
+			t.Errorf("tile %d/%d/%d removed, far from Paris", k.Z, k.Col, k.Row)
+		}
+	}
+	if v := runTuiles(t, "cache", "verify", cache); !strings.Contains(v, "ok: ") {
+		t.Errorf("verify: %s", v)
+	}
+}

@@ -12,15 +12,19 @@ import (
 )
 
 type cacheArgs struct {
-	zoom, bbox string
-	log        logFlags
+	zoom, bbox                     string
+	coverage, coverageLayer, where string
+	log                            logFlags
 }
 
 func cacheFlags() (*flag.FlagSet, *cacheArgs) {
 	a := &cacheArgs{}
-	fs := newFlagSet("cache", " info|verify|truncate FILE.mbtiles [--zoom 0-12] [--bbox W,S,E,N]")
+	fs := newFlagSet("cache", " info|verify|truncate FILE.mbtiles [--zoom 0-12] [--bbox W,S,E,N | --coverage FILE [--where SQL]]")
 	fs.StringVar(&a.zoom, "zoom", "", "truncate: zoom levels to empty, such as 14 or 10-18 (required)")
 	fs.StringVar(&a.bbox, "bbox", "", "truncate: only tiles meeting this box, west,south,east,north in WGS84 degrees")
+	fs.StringVar(&a.coverage, "coverage", "", "truncate: only tiles meeting the polygons of this file (any format GDAL reads)")
+	fs.StringVar(&a.coverageLayer, "coverage-layer", "", "with --coverage: the layer to read (default: the first)")
+	fs.StringVar(&a.where, "where", "", "with --coverage: only its features matching this OGR SQL condition")
 	a.log.register(fs, "warn")
 	return fs, a
 }
@@ -112,17 +116,46 @@ func runCache(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 				return fail("--bbox: %v", err)
 			}
 		}
+		var cov *coverage
+		if a.coverage != "" {
+			if cov, err = loadCoverage(ctx, a.coverage, a.coverageLayer, a.where, set); err != nil {
+				return fail("--coverage: %v", err)
+			}
+			area = area.Intersect(cov.bounds)
+		}
 		var total int64
 		for z := lo; z <= min(hi, len(set.Matrices)-1); z++ {
-			r := set.Matrices[z].TileRange(area)
+			m := &set.Matrices[z]
+			r := m.TileRange(area)
 			if r.Empty() {
 				continue
 			}
-			n, err := s.Delete(ctx, z, r)
-			if err != nil {
-				return fail("%v", err)
+			if cov == nil {
+				n, err := s.Delete(ctx, z, r)
+				if err != nil {
+					return fail("%v", err)
+				}
+				total += n
+				continue
 			}
-			total += n
+			// Row by row, runs of tiles meeting the coverage.
+			for row := r.MinRow; row <= r.MaxRow; row++ {
+				for col := r.MinCol; col <= r.MaxCol; col++ {
+					if !cov.meets(m.TileBounds(col, row)) {
+						continue
+					}
+					end := col
+					for end+1 <= r.MaxCol && cov.meets(m.TileBounds(end+1, row)) {
+						end++
+					}
+					n, err := s.Delete(ctx, z, tiling.TileRange{MinCol: col, MinRow: row, MaxCol: end, MaxRow: row})
+					if err != nil {
+						return fail("%v", err)
+					}
+					total += n
+					col = end
+				}
+			}
 		}
 		fmt.Fprintf(stdout, "deleted %d tiles from %s\n", total, file)
 	}
