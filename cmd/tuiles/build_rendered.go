@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tuiles/tuiles/catalog"
+	"github.com/tuiles/tuiles/cmd/tuiles/config"
 	"github.com/tuiles/tuiles/internal/crs"
 	"github.com/tuiles/tuiles/render"
 	"github.com/tuiles/tuiles/render/mvt"
@@ -45,8 +46,13 @@ func (b *builder) renderedTiles(ctx context.Context, i int, l *catalog.Layer) bo
 		setIDs = []string{"WebMercatorQuad"}
 	}
 	f := tiling.PNG
+	paletted := false
 	if len(cl.Tiles.Formats) > 0 {
-		f, _ = tiling.FormatByName(cl.Tiles.Formats[0])
+		if name := cl.Tiles.Formats[0]; name == config.FormatPNG8 {
+			paletted = true
+		} else {
+			f, _ = tiling.FormatByName(name)
+		}
 	}
 	var vl []mvt.Layer
 	if f.Vector {
@@ -69,7 +75,7 @@ func (b *builder) renderedTiles(ctx context.Context, i int, l *catalog.Layer) bo
 	}
 	bg := cl.Tiles.Background.RGB()
 	background := color.NRGBA{bg[0], bg[1], bg[2], 0xff}
-	encode := b.tileEncoder(f)
+	encode := b.tileEncoder(f, paletted)
 	source := b.renderSource(i, l, f)
 	ok := true
 	for _, id := range setIDs {
@@ -180,7 +186,7 @@ const sourceKey = "tuiles_source"
 func (b *builder) renderSource(i int, l *catalog.Layer, f tiling.Format) string {
 	cl := &b.cfg.Layers[i]
 	h := sha256.New()
-	fmt.Fprintf(h, "v1\x00%s\x00%d\x00%d\x00", f.Name, cl.Tiles.MetaTile, cl.Tiles.Buffer)
+	fmt.Fprintf(h, "v1\x00%s\x00%v\x00%d\x00%d\x00", f.Name, cl.Tiles.Formats, cl.Tiles.MetaTile, cl.Tiles.Buffer)
 	if l.Features != nil {
 		if info, err := l.Features.Source.Layer(l.Features.Table); err == nil {
 			fmt.Fprintf(h, "table\x00%s\x00%s\x00", info.Name, info.LastChange)
@@ -267,7 +273,14 @@ func (b *builder) openRenderedCache(ctx context.Context, path string, set *tilin
 }
 
 // tileEncoder encodes rendered tiles in format f.
-func (b *builder) tileEncoder(f tiling.Format) tiler.EncodeFunc {
+func (b *builder) tileEncoder(f tiling.Format, paletted bool) tiler.EncodeFunc {
+	if paletted {
+		return func(img *image.NRGBA) ([]byte, error) {
+			var buf bytes.Buffer
+			err := render.EncodePNG8(&buf, img)
+			return buf.Bytes(), err
+		}
+	}
 	if f == tiling.JPEG {
 		return func(img *image.NRGBA) ([]byte, error) {
 			var buf bytes.Buffer

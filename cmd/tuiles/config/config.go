@@ -55,6 +55,10 @@ const (
 	SetPlaceholder = "{set}"
 )
 
+// FormatPNG8 in tiles.formats of a rendered layer asks for paletted PNG
+// tiles (256 colours, much smaller), served as image/png.
+const FormatPNG8 = "png8"
+
 // Values of tiles.missing.
 const (
 	MissingEmpty    = "empty"
@@ -685,6 +689,9 @@ func (c *Config) validateLayer(i int, names map[string]int) Problems {
 	seenFormats := map[string]bool{}
 	for j, name := range l.Tiles.Formats {
 		at := fmt.Sprintf("%s[%d]", fmtKey, j)
+		if name == FormatPNG8 && l.Tiles.Rendered() {
+			name = tiling.PNG.Name // paletted PNG: the same format to clients
+		}
 		f, ok := tiling.FormatByName(name)
 		switch {
 		case !ok:

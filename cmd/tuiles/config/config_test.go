@@ -92,7 +92,7 @@ func TestLoadProblems(t *testing.T) {
 		{
 			name: "rendered tiles",
 			yaml: "store: store.gpkg\nlayers:\n  - name: t\n    data: {table: roads}\n    tiles: {sets: [WebMercatorQuad, LAMB93], formats: [webp], cache: c.mbtiles, metatile: 0, buffer: 1000, min_zoom: 5, max_zoom: 2}\n  - name: u\n    data: {table: roads}\n    tiles: {metatile: 2}\n",
-			want: []string{`layers[0].tiles.formats: rendered tiles are png, jpeg or pbf`, `layers[0].tiles.cache: an MBTiles file holds one tile matrix set`, `layers[0].tiles.metatile: 0 is not a metatile side`, `layers[0].tiles.buffer: 1000 is not a buffer`, `layers[0].tiles.max_zoom: 2 is below min_zoom 5`, `layers[1].tiles.metatile: only rendered tiles have metatile`},
+			want: []string{`layers[0].tiles.formats: rendered tiles are png, png8, jpeg or pbf`, `layers[0].tiles.cache: an MBTiles file holds one tile matrix set`, `layers[0].tiles.metatile: 0 is not a metatile side`, `layers[0].tiles.buffer: 1000 is not a buffer`, `layers[0].tiles.max_zoom: 2 is below min_zoom 5`, `layers[1].tiles.metatile: only rendered tiles have metatile`},
 		},
 		{
 			name: "store table without a store",

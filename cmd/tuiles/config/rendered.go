@@ -33,6 +33,9 @@ func (c *Config) validateRendered(i int) Problems {
 		add(p+".cache", "an MBTiles file holds one tile matrix set: write %s in the path to use one file per set of tiles.sets", SetPlaceholder)
 	}
 	for j, name := range t.Formats {
+		if name == FormatPNG8 {
+			continue
+		}
 		f, ok := tiling.FormatByName(name)
 		if !ok {
 			continue // reported with the formats
@@ -40,7 +43,7 @@ func (c *Config) validateRendered(i int) Problems {
 		at := fmt.Sprintf("%s.formats[%d]", p, j)
 		switch {
 		case f == tiling.WebP:
-			ps = append(ps, c.problemAt(at, p+".formats", "rendered tiles are png, jpeg or pbf (tuiles has no WebP encoder for full images)"))
+			ps = append(ps, c.problemAt(at, p+".formats", "rendered tiles are png, png8, jpeg or pbf (tuiles has no WebP encoder for full images)"))
 		case f.Vector && l.Data.Table == "":
 			ps = append(ps, c.problemAt(at, p+".formats", "vector tiles (pbf) are cut from a store table: give data.table"))
 		}
