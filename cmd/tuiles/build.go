@@ -13,6 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/cmd/tuiles/config"
 	"github.com/tuiles/tuiles/internal/crs"
@@ -35,7 +38,10 @@ type built struct {
 	tilers []*tiler.Tiler
 	// caches are the rendered caches the tilers fill.
 	caches map[*tiler.Tiler]*mbtiles.Store
-	stores []*mbtiles.Store
+	// registry holds the metrics of everything built (served at /metrics).
+	registry *prometheus.Registry
+	metrics  *tileMetrics
+	stores   []*mbtiles.Store
 	// features is the feature store, opened when a layer names a table.
 	features *store.Store
 }
@@ -76,7 +82,11 @@ type builder struct {
 // problems already). With problems, the catalog is nil but the stores that
 // did open are still in the result, to be closed.
 func buildCatalog(ctx context.Context, cfg *config.Config, log *slog.Logger, include func(i int) bool) (*built, config.Problems) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	b := &builder{cfg: cfg, log: log, toSet: map[string]*crs.Transformer{}, out: &built{
+		registry: reg,
+		metrics:  newTileMetrics(reg),
 		renderer: render.New(render.Options{
 			Logger:      log,
 			MaxFeatures: cfg.WMS.MaxFeatures,

@@ -151,7 +151,9 @@ func (b *builder) renderedTiles(ctx context.Context, i int, l *catalog.Layer) bo
 				}
 				return ts.Limits[z-ts.MinZoom], true
 			},
-			Logger: b.log,
+			Logger:   b.log,
+			OnTile:   b.out.metrics.onTile(l.Name, id),
+			OnRender: b.out.metrics.onRender(l.Name),
 		})
 		if err != nil {
 			b.problem(key, "%v", err)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/cmd/tuiles/config"
 	"github.com/tuiles/tuiles/ogc/server"
@@ -91,7 +93,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if a.listen != "" {
 		listen = a.listen
 	}
-	srv := newServer(cfg, catalog.NewLive(b.catalog), b.renderer, listen, log)
+	srv := newServer(cfg, catalog.NewLive(b.catalog), b.renderer, b.registry, listen, log)
 	log.Info("serving", "config", path, "layers", len(b.catalog.Layers()))
 	if err := srv.ListenAndServe(ctx); err != nil {
 		log.Error("server stopped", "err", err)
@@ -101,7 +103,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // newServer wires the protocol handlers and the HTTP server.
-func newServer(cfg *config.Config, src catalog.Source, renderer *render.Renderer, listen string, log *slog.Logger) *server.Server {
+func newServer(cfg *config.Config, src catalog.Source, renderer *render.Renderer, reg *prometheus.Registry, listen string, log *slog.Logger) *server.Server {
 	// One tile responder for every protocol, so its cache of empty tiles
 	// is shared.
 	tiles := tileserve.New(log)
@@ -136,6 +138,8 @@ func newServer(cfg *config.Config, src catalog.Source, renderer *render.Renderer
 		}),
 		CORSOrigins: origins,
 		PublicURL:   public,
+		Metrics:     reg,
+		Gatherer:    reg,
 		Logger:      log,
 	})
 }

@@ -52,6 +52,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tuiles/tuiles/catalog"
 )
 
@@ -73,6 +75,10 @@ const (
 
 // Options configures a Server.
 type Options struct {
+	// Metrics, when set, receives the HTTP metrics, and Gatherer (usually
+	// the same registry) is served at /metrics.
+	Metrics  prometheus.Registerer
+	Gatherer prometheus.Gatherer
 	// Listen is the TCP address of ListenAndServe, such as ":8080".
 	Listen string
 	// Catalog gives the published layers, for /readyz and the index page.
@@ -108,6 +114,7 @@ type Server struct {
 	// otherwise be allocated for every compressed answer.
 	gzips     sync.Pool
 	indexTmpl *template.Template
+	metrics   *httpMetrics // nil without Options.Metrics
 }
 
 // New builds the server and its handler chain.
@@ -122,7 +129,10 @@ func New(o Options) *Server {
 		o.ShutdownTimeout = DefaultShutdownTimeout
 	}
 	s := &Server{opts: o, log: o.Logger, indexTmpl: parseIndexTemplate()}
-	s.handler = s.recoverPanics(s.requestID(s.accessLog(s.cors(s.compress(s.timeout(s.routes()))))))
+	if o.Metrics != nil {
+		s.metrics = newHTTPMetrics(o.Metrics)
+	}
+	s.handler = s.recoverPanics(s.requestID(s.accessLog(s.instrument(s.cors(s.compress(s.timeout(s.routes())))))))
 	return s
 }
 
@@ -133,6 +143,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.index)
+	if s.opts.Gatherer != nil {
+		mux.Handle("GET /metrics", metricsHandler(s.opts.Gatherer))
+	}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if s.opts.WMTS != nil {

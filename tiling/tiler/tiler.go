@@ -83,6 +83,11 @@ type Options struct {
 	// Limits bounds the tiles of each zoom (nil: the whole matrix).
 	Limits func(z int) (tiling.TileRange, bool)
 	Logger *slog.Logger
+	// OnTile, when set, is told whether each tile served came from the
+	// cache (or memory) or had to be rendered, and OnRender how long each
+	// metatile render took: the composition root turns them into metrics.
+	OnTile   func(hit bool)
+	OnRender func(d time.Duration, err error)
 }
 
 // Tiler serves and fills one layer's rendered tiles in one tile matrix set
@@ -169,7 +174,13 @@ func (t *Tiler) Tile(ctx context.Context, k tiling.Key) (tiling.Tile, error) {
 		return tiling.Tile{}, err
 	}
 	if tile, ok, err := t.stored(ctx, k); ok || err != nil {
+		if ok && t.o.OnTile != nil {
+			t.o.OnTile(true)
+		}
 		return tile, err
+	}
+	if t.o.OnTile != nil {
+		t.o.OnTile(false)
 	}
 	tiles, err := t.renderShared(ctx, k.Z, k.Col, k.Row, &k)
 	if err != nil {
@@ -257,7 +268,11 @@ func (t *Tiler) renderShared(ctx context.Context, z, col, row int, want *tiling.
 				return []mbtiles.KeyTile{{Key: *want, Tile: tile}}, err
 			}
 		}
+		start := time.Now()
 		tiles, err := t.render(rctx, z, r)
+		if t.o.OnRender != nil {
+			t.o.OnRender(time.Since(start), err)
+		}
 		if err != nil {
 			return nil, err
 		}
