@@ -65,6 +65,11 @@ func (r *Renderer) FeatureInfo(ctx context.Context, req InfoRequest) ([]Hit, err
 	}
 	ctx, cancel := r.withTimeout(ctx)
 	defer cancel()
+	release, err := r.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	per := max(req.MaxPerLayer, 1)
 	tol := max(req.Tolerance, 0)
 	budget := r.maxFeatures

@@ -22,6 +22,8 @@ import (
 	"image/color"
 	"log/slog"
 	"math"
+	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/tuiles/tuiles/internal/crs"
@@ -36,6 +38,10 @@ var (
 	ErrInvalidRequest = errors.New("invalid render request")
 	// ErrLimit marks a request over one of the Options limits.
 	ErrLimit = errors.New("render limit exceeded")
+	// ErrBusy marks a render refused because MaxConcurrent renders are
+	// running and MaxQueue more are waiting: answering "retry later" at
+	// once beats queueing without bound under a flood.
+	ErrBusy = errors.New("renderer busy")
 )
 
 // DefaultDPI is the resolution of the OGC standardised rendering pixel
@@ -99,6 +105,10 @@ type Options struct {
 	// past it Render fails with an error wrapping
 	// context.DeadlineExceeded.
 	Timeout time.Duration
+	// MaxConcurrent bounds the renders running at once (default twice the
+	// CPUs) and MaxQueue those waiting for a slot (default four times
+	// MaxConcurrent; negative: none); beyond, Render fails with ErrBusy.
+	MaxConcurrent, MaxQueue int
 }
 
 // Renderer draws requests. It is safe for concurrent use; it holds no
@@ -110,6 +120,9 @@ type Renderer struct {
 	timeout     time.Duration
 	trs         transformers
 	fonts       *fonts // nil when the embedded fonts failed to load: no labels
+	slots       chan struct{}
+	waiting     atomic.Int64
+	maxQueue    int64
 }
 
 // New returns a Renderer with opts.
@@ -123,6 +136,19 @@ func New(opts Options) *Renderer {
 	}
 	if r.maxFeatures <= 0 {
 		r.maxFeatures = DefaultMaxFeatures
+	}
+	slots := opts.MaxConcurrent
+	if slots <= 0 {
+		slots = 2 * runtime.GOMAXPROCS(0)
+	}
+	r.slots = make(chan struct{}, slots)
+	switch {
+	case opts.MaxQueue < 0:
+		r.maxQueue = 0
+	case opts.MaxQueue == 0:
+		r.maxQueue = int64(4 * slots)
+	default:
+		r.maxQueue = int64(opts.MaxQueue)
 	}
 	f, err := loadFonts()
 	if err != nil {
@@ -204,6 +230,28 @@ func (r *Renderer) validate(req *Request) (*view, error) {
 	}, nil
 }
 
+// acquire takes a render slot, waiting in the bounded queue; release
+// gives it back.
+func (r *Renderer) acquire(ctx context.Context) (release func(), err error) {
+	release = func() { <-r.slots }
+	select {
+	case r.slots <- struct{}{}:
+		return release, nil
+	default:
+	}
+	if r.waiting.Add(1) > r.maxQueue {
+		r.waiting.Add(-1)
+		return nil, fmt.Errorf("%w: %d renders running and %d waiting", ErrBusy, cap(r.slots), r.maxQueue)
+	}
+	defer r.waiting.Add(-1)
+	select {
+	case r.slots <- struct{}{}:
+		return release, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // withTimeout bounds ctx by the renderer's timeout, if it has one.
 func (r *Renderer) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
 	if r.timeout > 0 {
@@ -222,6 +270,11 @@ func (r *Renderer) Render(ctx context.Context, req Request) (*image.NRGBA, error
 	}
 	ctx, cancel := r.withTimeout(ctx)
 	defer cancel()
+	release, err := r.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -88,9 +88,11 @@ func buildCatalog(ctx context.Context, cfg *config.Config, log *slog.Logger, inc
 		registry: reg,
 		metrics:  newTileMetrics(reg),
 		renderer: render.New(render.Options{
-			Logger:      log,
-			MaxFeatures: cfg.WMS.MaxFeatures,
-			Timeout:     time.Duration(cfg.WMS.Timeout),
+			Logger:        log,
+			MaxFeatures:   cfg.WMS.MaxFeatures,
+			Timeout:       time.Duration(cfg.WMS.Timeout),
+			MaxConcurrent: cfg.Server.MaxRenders,
+			MaxQueue:      cfg.Server.RenderQueue,
 		}),
 	}}
 	var layers []*catalog.Layer

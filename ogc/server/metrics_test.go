@@ -47,3 +47,14 @@ func TestMetricsEndpoint(t *testing.T) {
 		t.Errorf("/metrics without a registry: %d", w.Code)
 	}
 }
+
+// Every 503 carries Retry-After, whichever handler wrote it.
+func TestRetryAfterOn503(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	s, _ := newTestServer(t, Options{Metrics: reg, Gatherer: reg,
+		WFS: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })})
+	w := do(s.Handler(), http.MethodGet, "/wfs?SERVICE=WFS&REQUEST=GetFeature", nil)
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != RetryAfterSeconds {
+		t.Errorf("status %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+	}
+}

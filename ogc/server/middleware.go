@@ -28,8 +28,17 @@ func (w *responseWriter) WriteHeader(code int) {
 	if w.status == 0 && code >= 200 {
 		w.status = code
 	}
+	// Every 503 (busy renderer, timeout, no catalog yet) tells clients
+	// and proxies when to come back, whichever handler wrote it.
+	if code == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", RetryAfterSeconds)
+	}
 	w.ResponseWriter.WriteHeader(code)
 }
+
+// RetryAfterSeconds is the Retry-After of 503 answers: renders last tens
+// of milliseconds, so a second is enough for a slot to free up.
+const RetryAfterSeconds = "1"
 
 func (w *responseWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {

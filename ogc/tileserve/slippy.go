@@ -12,6 +12,7 @@ import (
 
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/ogc/ows"
+	"github.com/tuiles/tuiles/render"
 	"github.com/tuiles/tuiles/tiling"
 )
 
@@ -84,6 +85,8 @@ func Classify(err error) (int, string) {
 		return http.StatusNotFound, "unknown layer"
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "the request was cancelled or timed out"
+	case errors.Is(err, render.ErrBusy):
+		return http.StatusServiceUnavailable, "the server is busy rendering; retry shortly"
 	}
 	if e != nil && e.Status != 0 {
 		return e.Status, e.Message

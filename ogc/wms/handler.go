@@ -267,7 +267,9 @@ func (h *Handler) writeException(w http.ResponseWriter, r *http.Request, e *ows.
 		h.log.Error("wms: request failed", "url", r.URL.String(), "err", e)
 	}
 	body, ct, status := ExceptionReport(e, version)
-	if e.Status == http.StatusMethodNotAllowed {
+	// 405 and 503 keep their status even in 1.1.1 (which otherwise
+	// answers exceptions with 200): clients and proxies act on them.
+	if e.Status == http.StatusMethodNotAllowed || e.Status == http.StatusServiceUnavailable {
 		status = e.Status
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -415,6 +417,9 @@ func renderError(err error) *ows.Error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return &ows.Error{Code: ows.CodeNoApplicableCode, Status: http.StatusServiceUnavailable,
 			Message: "the map could not be drawn in time; try a smaller area or size", Err: err}
+	case errors.Is(err, render.ErrBusy):
+		return &ows.Error{Code: ows.CodeNoApplicableCode, Status: http.StatusServiceUnavailable,
+			Message: "the server is busy rendering; retry shortly", Err: err}
 	}
 	return ows.Internal(err)
 }

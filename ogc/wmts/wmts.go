@@ -33,6 +33,7 @@ import (
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/ogc/ows"
 	"github.com/tuiles/tuiles/ogc/tileserve"
+	"github.com/tuiles/tuiles/render"
 	"github.com/tuiles/tuiles/tiling"
 )
 
@@ -242,6 +243,9 @@ func toOWSError(err error) *ows.Error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return &ows.Error{Code: ows.CodeNoApplicableCode, Status: http.StatusServiceUnavailable,
 			Message: "the request was cancelled or timed out", Err: err}
+	case errors.Is(err, render.ErrBusy):
+		return &ows.Error{Code: ows.CodeNoApplicableCode, Status: http.StatusServiceUnavailable,
+			Message: "the server is busy rendering; retry shortly", Err: err}
 	}
 	return ows.Internal(err)
 }

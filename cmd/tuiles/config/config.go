@@ -105,6 +105,11 @@ type Server struct {
 	// CORSOrigins are the origins browsers may read responses from; "*"
 	// allows all, an empty list disables CORS.
 	CORSOrigins []string `yaml:"cors_origins"`
+	// MaxRenders bounds the maps and metatiles rendered at once (0: twice
+	// the CPUs) and RenderQueue those waiting for a slot (0: four times
+	// MaxRenders); beyond, requests get 503 with Retry-After.
+	MaxRenders  int `yaml:"max_renders"`
+	RenderQueue int `yaml:"render_queue"`
 }
 
 // WFS limits the feature service.
@@ -539,6 +544,12 @@ func (c *Config) validate() Problems {
 func (c *Config) validateServer() Problems {
 	var ps Problems
 	s := c.Server
+	if s.MaxRenders < 0 {
+		ps = append(ps, c.Problemf("server.max_renders", "%d is negative (0 means twice the CPUs)", s.MaxRenders))
+	}
+	if s.RenderQueue < 0 {
+		ps = append(ps, c.Problemf("server.render_queue", "%d is negative (0 means four times max_renders)", s.RenderQueue))
+	}
 	if _, port, err := net.SplitHostPort(s.Listen); err != nil || port == "" {
 		ps = append(ps, c.Problemf("server.listen", "%q is not a listen address (want host:port or :port)", s.Listen))
 	}
