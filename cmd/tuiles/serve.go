@@ -140,6 +140,8 @@ func newServer(cfg *config.Config, src catalog.Source, renderer *render.Renderer
 		PublicURL:   public,
 		Metrics:     reg,
 		Gatherer:    reg,
+		RateLimits:  rateLimits(cfg.Server.RateLimits),
+		TrustProxy:  cfg.Server.TrustProxy,
 		Logger:      log,
 	})
 }
@@ -231,4 +233,17 @@ func findDemo(candidates []string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no --config given and the bundled demo (%s) was not found; looked at:\n  %s", demoConfig, strings.Join(candidates, "\n  "))
+}
+
+// rateLimits turns the configuration's limits into the server's.
+func rateLimits(in map[string]config.RateLimit) map[string]server.RateLimit {
+	out := make(map[string]server.RateLimit, len(in))
+	for service, l := range in {
+		burst := l.Burst
+		if burst == 0 {
+			burst = max(1, int(l.Rate)) // a second's worth
+		}
+		out[service] = server.RateLimit{Rate: l.Rate, Burst: burst}
+	}
+	return out
 }

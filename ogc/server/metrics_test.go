@@ -58,3 +58,36 @@ func TestRetryAfterOn503(t *testing.T) {
 		t.Errorf("status %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
 	}
 }
+
+// A client flooding a service gets 429 with Retry-After; another client
+// is still served, and other services are not limited.
+func TestRateLimit(t *testing.T) {
+	s, _ := newTestServer(t, Options{RateLimits: map[string]RateLimit{"xyz": {Rate: 1, Burst: 3}}})
+	h := s.Handler()
+	get := func(remote, target string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodGet, target, nil)
+		r.RemoteAddr = remote
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	const tile = "/tiles/countries/WebMercatorQuad/0/0/0.png"
+	limited := 0
+	for range 10 {
+		if w := get("192.0.2.1:1000", tile); w.Code == http.StatusTooManyRequests {
+			limited++
+			if w.Header().Get("Retry-After") == "" {
+				t.Error("429 without Retry-After")
+			}
+		}
+	}
+	if limited < 6 {
+		t.Errorf("%d of 10 requests limited, want at least 6 (burst 3, 1/s)", limited)
+	}
+	if w := get("192.0.2.2:1000", tile); w.Code == http.StatusTooManyRequests {
+		t.Error("another client was limited")
+	}
+	if w := get("192.0.2.1:1000", "/wmts/1.0.0/WMTSCapabilities.xml"); w.Code == http.StatusTooManyRequests {
+		t.Error("a service without a limit was limited")
+	}
+}

@@ -75,6 +75,11 @@ const (
 
 // Options configures a Server.
 type Options struct {
+	// RateLimits are per-client token buckets by service (wmts, tms,
+	// xyz, wms, wfs); a service without one is not limited. TrustProxy
+	// takes the client from X-Forwarded-For (behind a reverse proxy).
+	RateLimits map[string]RateLimit
+	TrustProxy bool
 	// Metrics, when set, receives the HTTP metrics, and Gatherer (usually
 	// the same registry) is served at /metrics.
 	Metrics  prometheus.Registerer
@@ -115,6 +120,7 @@ type Server struct {
 	gzips     sync.Pool
 	indexTmpl *template.Template
 	metrics   *httpMetrics // nil without Options.Metrics
+	limiters  map[string]*limiter
 }
 
 // New builds the server and its handler chain.
@@ -132,7 +138,15 @@ func New(o Options) *Server {
 	if o.Metrics != nil {
 		s.metrics = newHTTPMetrics(o.Metrics)
 	}
-	s.handler = s.recoverPanics(s.requestID(s.accessLog(s.instrument(s.cors(s.compress(s.timeout(s.routes())))))))
+	for service, l := range o.RateLimits {
+		if l.Rate > 0 {
+			if s.limiters == nil {
+				s.limiters = map[string]*limiter{}
+			}
+			s.limiters[service] = newLimiter(l)
+		}
+	}
+	s.handler = s.recoverPanics(s.requestID(s.accessLog(s.instrument(s.cors(s.rateLimit(s.compress(s.timeout(s.routes()))))))))
 	return s
 }
 

@@ -110,6 +110,18 @@ type Server struct {
 	// MaxRenders); beyond, requests get 503 with Retry-After.
 	MaxRenders  int `yaml:"max_renders"`
 	RenderQueue int `yaml:"render_queue"`
+	// RateLimits are per-client token buckets by service (wmts, tms, xyz,
+	// wms, wfs): rate requests per second, burst at once; a client over
+	// it gets 429 with Retry-After. Clients are told apart by apikey, else
+	// address (X-Forwarded-For's first hop with TrustProxy).
+	RateLimits map[string]RateLimit `yaml:"rate_limits"`
+	TrustProxy bool                 `yaml:"trust_proxy"`
+}
+
+// RateLimit is one service's per-client limit.
+type RateLimit struct {
+	Rate  float64 `yaml:"rate"`
+	Burst int     `yaml:"burst"`
 }
 
 // WFS limits the feature service.
@@ -544,6 +556,17 @@ func (c *Config) validate() Problems {
 func (c *Config) validateServer() Problems {
 	var ps Problems
 	s := c.Server
+	for service, l := range s.RateLimits {
+		key := "server.rate_limits." + service
+		switch {
+		case !slices.Contains([]string{ServiceWMTS, ServiceTMS, ServiceXYZ, ServiceWFS, ServiceWMS}, service):
+			ps = append(ps, c.Problemf(key, "unknown service %q (known: wmts, tms, xyz, wfs, wms)", service))
+		case !(l.Rate > 0):
+			ps = append(ps, c.Problemf(key+".rate", "%g is not a positive number of requests per second", l.Rate))
+		case l.Burst < 0:
+			ps = append(ps, c.Problemf(key+".burst", "%d is negative", l.Burst))
+		}
+	}
 	if s.MaxRenders < 0 {
 		ps = append(ps, c.Problemf("server.max_renders", "%d is negative (0 means twice the CPUs)", s.MaxRenders))
 	}

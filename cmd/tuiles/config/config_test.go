@@ -85,6 +85,16 @@ func TestLoadProblems(t *testing.T) {
 			want: []string{`tuiles.yaml:3:1: layres: unknown key "layres" (known: layers, server, service, store, tile_matrix_sets, wfs, wms)`},
 		},
 		{
+			name: "rate limits",
+			yaml: "server:\n  rate_limits:\n    wcs: {rate: 5}\n",
+			want: []string{`server.rate_limits.wcs: unknown service "wcs"`},
+		},
+		{
+			name: "rate limit values",
+			yaml: "server:\n  rate_limits:\n    wms: {rate: 0, burst: 3}\n",
+			want: []string{`server.rate_limits.wms.rate: 0 is not a positive number`},
+		},
+		{
 			name: "wms section",
 			yaml: "wms:\n  crs: [EPSG:3857, EPSG:99999]\n  max_width: 0\n  max_features: -1\n  timeout: 0s\n  groups:\n    - name: \"bad name\"\n      layers: []\n",
 			want: []string{`2:20: wms.crs[1]: "EPSG:99999" is not a CRS tuiles knows`, `3:14: wms.max_width: 0 is not a size`, `4:17: wms.max_features: -1 is not a positive`, `5:12: wms.timeout: 0s is not a positive duration`, `7:13: wms.groups[0].name: "bad name" is not a name`, `8:15: wms.groups[0].layers: a group needs at least one layer`},
