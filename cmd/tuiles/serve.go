@@ -140,7 +140,7 @@ func newServer(cfg *config.Config, src catalog.Source, renderer *render.Renderer
 		PublicURL:   public,
 		Metrics:     reg,
 		Gatherer:    reg,
-		RateLimits:  rateLimits(cfg.Server.RateLimits),
+		RateLimits:  rateLimits(cfg.Server.RateLimits.ByService()),
 		TrustProxy:  cfg.Server.TrustProxy,
 		Logger:      log,
 	})

@@ -114,8 +114,29 @@ type Server struct {
 	// wms, wfs): rate requests per second, burst at once; a client over
 	// it gets 429 with Retry-After. Clients are told apart by apikey, else
 	// address (X-Forwarded-For's first hop with TrustProxy).
-	RateLimits map[string]RateLimit `yaml:"rate_limits"`
-	TrustProxy bool                 `yaml:"trust_proxy"`
+	RateLimits RateLimits `yaml:"rate_limits"`
+	TrustProxy bool       `yaml:"trust_proxy"`
+}
+
+// RateLimits are the per-client limits of each service; a zero rate is no
+// limit.
+type RateLimits struct {
+	WMTS RateLimit `yaml:"wmts"`
+	TMS  RateLimit `yaml:"tms"`
+	XYZ  RateLimit `yaml:"xyz"`
+	WMS  RateLimit `yaml:"wms"`
+	WFS  RateLimit `yaml:"wfs"`
+}
+
+// ByService lists the limits set, by service name.
+func (r RateLimits) ByService() map[string]RateLimit {
+	out := map[string]RateLimit{}
+	for name, l := range map[string]RateLimit{ServiceWMTS: r.WMTS, ServiceTMS: r.TMS, ServiceXYZ: r.XYZ, ServiceWMS: r.WMS, ServiceWFS: r.WFS} {
+		if l.Rate > 0 {
+			out[name] = l
+		}
+	}
+	return out
 }
 
 // RateLimit is one service's per-client limit.
@@ -556,14 +577,16 @@ func (c *Config) validate() Problems {
 func (c *Config) validateServer() Problems {
 	var ps Problems
 	s := c.Server
-	for service, l := range s.RateLimits {
+	for _, service := range []string{ServiceWMTS, ServiceTMS, ServiceXYZ, ServiceWMS, ServiceWFS} {
 		key := "server.rate_limits." + service
-		switch {
-		case !slices.Contains([]string{ServiceWMTS, ServiceTMS, ServiceXYZ, ServiceWFS, ServiceWMS}, service):
-			ps = append(ps, c.Problemf(key, "unknown service %q (known: wmts, tms, xyz, wfs, wms)", service))
-		case !(l.Rate > 0):
+		if !c.given(key) {
+			continue
+		}
+		l := map[string]RateLimit{ServiceWMTS: s.RateLimits.WMTS, ServiceTMS: s.RateLimits.TMS, ServiceXYZ: s.RateLimits.XYZ, ServiceWMS: s.RateLimits.WMS, ServiceWFS: s.RateLimits.WFS}[service]
+		if !(l.Rate > 0) {
 			ps = append(ps, c.Problemf(key+".rate", "%g is not a positive number of requests per second", l.Rate))
-		case l.Burst < 0:
+		}
+		if l.Burst < 0 {
 			ps = append(ps, c.Problemf(key+".burst", "%d is negative", l.Burst))
 		}
 	}

@@ -87,7 +87,7 @@ func TestLoadProblems(t *testing.T) {
 		{
 			name: "rate limits",
 			yaml: "server:\n  rate_limits:\n    wcs: {rate: 5}\n",
-			want: []string{`server.rate_limits.wcs: unknown service "wcs"`},
+			want: []string{`server.rate_limits.wcs: unknown key "wcs"`},
 		},
 		{
 			name: "rate limit values",
