@@ -182,22 +182,29 @@ func (t *Tiler) Tile(ctx context.Context, k tiling.Key) (tiling.Tile, error) {
 	if t.o.OnTile != nil {
 		t.o.OnTile(false)
 	}
-	tiles, err := t.renderShared(ctx, k.Z, k.Col, k.Row, &k)
-	if err != nil {
-		return tiling.Tile{}, err
-	}
-	for _, kt := range tiles {
-		if kt.Key == k {
-			return kt.Tile, nil
+	// The flight joined may have been started for another tile of the
+	// metatile and have found that tile already rendered, answering it
+	// alone. This tile was then most likely rendered with it (look again);
+	// if not (a cache filled only in part), a second flight renders it.
+	for range 3 {
+		tiles, full, err := t.renderShared(ctx, k.Z, k.Col, k.Row, &k)
+		if err != nil {
+			return tiling.Tile{}, err
 		}
-	}
-	// Another waiter's flight found its own tile already rendered: this
-	// one was rendered with it.
-	if tile, ok, err := t.stored(ctx, k); ok || err != nil {
-		return tile, err
-	}
-	if t.o.Vector != nil {
-		return tiling.Tile{}, tiling.ErrNotFound // an empty vector tile
+		for _, kt := range tiles {
+			if kt.Key == k {
+				return kt.Tile, nil
+			}
+		}
+		if full {
+			if t.o.Vector != nil {
+				return tiling.Tile{}, tiling.ErrNotFound // an empty vector tile
+			}
+			break
+		}
+		if tile, ok, err := t.stored(ctx, k); ok || err != nil {
+			return tile, err
+		}
 	}
 	return tiling.Tile{}, fmt.Errorf("tiler: metatile of %d/%d/%d lacks the tile", k.Z, k.Col, k.Row)
 }
@@ -245,7 +252,15 @@ func (t *Tiler) RenderMetatile(ctx context.Context, z, col, row int) ([]mbtiles.
 	if err := t.check(t.key(z, col, row)); err != nil {
 		return nil, err
 	}
-	return t.renderShared(ctx, z, col, row, nil)
+	// A flight started by Tile may answer one tile found already rendered
+	// instead of rendering; seeding wants the render, so it asks again.
+	for range 3 {
+		tiles, full, err := t.renderShared(ctx, z, col, row, nil)
+		if err != nil || full {
+			return tiles, err
+		}
+	}
+	return nil, fmt.Errorf("tiler: metatile of %d/%d/%d: no render after three tries", z, col, row)
 }
 
 // renderShared renders a metatile once for all concurrent callers. The
@@ -255,9 +270,10 @@ func (t *Tiler) RenderMetatile(ctx context.Context, z, col, row int) ([]mbtiles.
 // want is the tile a request needs: a request that missed the cache just
 // before another's render of the same metatile finished would otherwise
 // start a second render; checking again inside the flight closes that gap.
-// The answer is then that tile alone, so a waiter for another tile of the
-// metatile may find its own missing and look again (see Tile).
-func (t *Tiler) renderShared(ctx context.Context, z, col, row int, want *tiling.Key) ([]mbtiles.KeyTile, error) {
+// The answer is then that tile alone and full is false, so a waiter for
+// another tile of the metatile may find its own missing and look again (see
+// Tile), and seeding asks again for a real render.
+func (t *Tiler) renderShared(ctx context.Context, z, col, row int, want *tiling.Key) (tiles []mbtiles.KeyTile, full bool, err error) {
 	r := t.MetatileOf(z, col, row)
 	id := strconv.Itoa(z) + "/" + strconv.Itoa(r.MinCol) + "/" + strconv.Itoa(r.MinRow)
 	ch := t.group.DoChan(id, func() (any, error) {
@@ -265,7 +281,7 @@ func (t *Tiler) renderShared(ctx context.Context, z, col, row int, want *tiling.
 		defer cancel()
 		if want != nil {
 			if tile, ok, err := t.stored(rctx, *want); ok || err != nil {
-				return []mbtiles.KeyTile{{Key: *want, Tile: tile}}, err
+				return flight{tiles: []mbtiles.KeyTile{{Key: *want, Tile: tile}}}, err
 			}
 		}
 		start := time.Now()
@@ -279,17 +295,25 @@ func (t *Tiler) renderShared(ctx context.Context, z, col, row int, want *tiling.
 		if err := t.store(rctx, tiles); err != nil {
 			return nil, err
 		}
-		return tiles, nil
+		return flight{tiles: tiles, full: true}, nil
 	})
 	select {
 	case res := <-ch:
 		if res.Err != nil {
-			return nil, res.Err
+			return nil, false, res.Err
 		}
-		return res.Val.([]mbtiles.KeyTile), nil
+		f := res.Val.(flight)
+		return f.tiles, f.full, nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, false, ctx.Err()
 	}
+}
+
+// flight is the answer of one singleflight call: the metatile's tiles
+// (full), or only the wanted tile, found already rendered.
+type flight struct {
+	tiles []mbtiles.KeyTile
+	full  bool
 }
 
 // render draws metatile r of zoom z with its buffer and cuts it.

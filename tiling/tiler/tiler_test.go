@@ -37,10 +37,11 @@ func groundPattern(calls *atomic.Int64) RenderFunc {
 }
 
 // patternAt is the colour of the pixel whose centre is at (px, py) in
-// pixel units of the ground.
+// pixel units of the ground. Blue mixes in the 256-pixel block numbers, so
+// that tiles (256 pixels wide) differ and a crop one tile off shows.
 func patternAt(px, py float64) color.NRGBA {
 	ix, iy := int64(math.Floor(px)), int64(math.Floor(py))
-	return color.NRGBA{uint8(ix), uint8(iy), uint8(ix*7 + iy*13), 0xff}
+	return color.NRGBA{uint8(ix), uint8(iy), uint8(ix*7 + iy*13 + (ix>>8)*31 + (iy>>8)*17), 0xff}
 }
 
 func encodePNG(img *image.NRGBA) ([]byte, error) {
