@@ -1,13 +1,11 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -25,21 +23,8 @@ import (
 func TestSIGTERMUnderLoad(t *testing.T) {
 	dir := t.TempDir()
 	cfg := seedConfig(t, dir)
-	addr, err := freeAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs bytes.Buffer
-	cmd := exec.Command(demo.bin, "serve", "--config", cfg, "--listen", addr)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + addr
-	if err := waitHealthy(base, 30*time.Second); err != nil {
-		_ = cmd.Process.Kill()
-		t.Fatalf("%v\n%s", err, logs.String())
-	}
+	p := startServe(t, cfg)
+	base := p.base
 	// One connection per request. A request the server handled is in its
 	// access log (with the unique n of its query); every such request
 	// must reach the client whole. Requests that fail without appearing
@@ -87,20 +72,13 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 		})
 	}
 	time.Sleep(1500 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("exit after SIGTERM: %v\n%s", err, logs.String())
-		}
-	case <-time.After(40 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("no exit 40 s after SIGTERM\n%s", logs.String())
+	if err := p.wait(t, 40*time.Second); err != nil {
+		t.Errorf("exit after SIGTERM: %v\n%s", err, p.logs.String())
 	}
+	logs := p.logs
 	stop()
 	wg.Wait()
 	for n, e := range clientErrs {
@@ -141,4 +119,79 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 func atoiOr(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
+}
+
+// kill -9 while requests fill the cache on demand: the cache left behind
+// passes `tuiles cache verify`, and a restarted server serves from it and
+// goes on filling it.
+func TestKillDuringOnDemandFilling(t *testing.T) {
+	dir := t.TempDir()
+	cfg := seedConfig(t, dir)
+	p := startServe(t, cfg)
+	client := &http.Client{Timeout: 30 * time.Second}
+	ctx, stop := context.WithCancel(context.Background())
+	var served atomic.Int64
+	var wg sync.WaitGroup
+	tile := func(w, i int) string {
+		return fmt.Sprintf("/tiles/departements/WebMercatorQuad/10/%d/%d.png", 500+(w*11+i)%40, 340+(i/40)%40)
+	}
+	for w := range 8 {
+		wg.Go(func() {
+			for i := 0; ctx.Err() == nil; i++ {
+				resp, err := client.Get(p.base + tile(w, i))
+				if err != nil {
+					return // the server is gone
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					served.Add(1)
+				}
+			}
+		})
+	}
+	// Kill once tiles have been rendered, so writes are in flight.
+	deadline := time.Now().Add(30 * time.Second)
+	for served.Load() < 30 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.wait(t, 10*time.Second)
+	stop()
+	wg.Wait()
+	if served.Load() < 30 {
+		t.Fatalf("only %d tiles served before kill -9", served.Load())
+	}
+	cache := filepath.Join(dir, "cache.mbtiles")
+	if v := runTuiles(t, "cache", "verify", cache); !strings.Contains(v, "ok: ") {
+		t.Fatalf("verify after kill -9: %s", v)
+	}
+	before := len(allTiles(t, cache))
+	// A new server opens the cache as it is and fills it further.
+	q := startServe(t, cfg)
+	for i := range 20 {
+		resp, err := client.Get(q.base + tile(7, 1000+i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotFound {
+			t.Errorf("after restart: %d", resp.StatusCode)
+		}
+	}
+	if err := q.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.wait(t, 40*time.Second); err != nil {
+		t.Errorf("exit after SIGTERM: %v\n%s", err, q.logs.String())
+	}
+	if after := len(allTiles(t, cache)); after <= before {
+		t.Errorf("the restarted server added no tile to the cache (%d, then %d)", before, after)
+	}
+	if v := runTuiles(t, "cache", "verify", cache); !strings.Contains(v, "ok: ") {
+		t.Errorf("verify after restart: %s", v)
+	}
 }

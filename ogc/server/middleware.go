@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -414,4 +415,24 @@ func addVary(h http.Header, field string) {
 		}
 	}
 	h.Add("Vary", field)
+}
+
+// limitBody refuses a body announced larger than Options.MaxBodyBytes with
+// 413 before reading it, and cuts one that grows past it while read (a
+// chunked upload), so no handler can be made to buffer an unbounded body.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	max := s.opts.MaxBodyBytes
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("Connection", "close")
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			_, _ = fmt.Fprintf(w, "request body of %d bytes; at most %d are accepted\n", r.ContentLength, max)
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, max)
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -107,7 +107,14 @@ type Options struct {
 	// ShutdownTimeout bounds the graceful shutdown; zero means
 	// DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
+	// MaxBodyBytes bounds a request body; a larger one is refused with
+	// 413. Zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
 }
+
+// DefaultMaxBodyBytes bounds request bodies: WFS POST filters with
+// detailed polygons stay well under it.
+const DefaultMaxBodyBytes = 8 << 20
 
 // Server is the HTTP server. It is safe for concurrent use; Serve or
 // ListenAndServe may be called once.
@@ -134,6 +141,9 @@ func New(o Options) *Server {
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = DefaultShutdownTimeout
 	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
 	s := &Server{opts: o, log: o.Logger, indexTmpl: parseIndexTemplate()}
 	if o.Metrics != nil {
 		s.metrics = newHTTPMetrics(o.Metrics)
@@ -146,7 +156,7 @@ func New(o Options) *Server {
 			s.limiters[service] = newLimiter(l)
 		}
 	}
-	s.handler = s.recoverPanics(s.requestID(s.accessLog(s.instrument(s.cors(s.rateLimit(s.compress(s.timeout(s.routes()))))))))
+	s.handler = s.recoverPanics(s.requestID(s.accessLog(s.instrument(s.cors(s.rateLimit(s.limitBody(s.compress(s.timeout(s.routes())))))))))
 	return s
 }
 

@@ -12,32 +12,14 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/internal/crs"
+	"github.com/tuiles/tuiles/internal/syncbuf"
 	"github.com/tuiles/tuiles/tiling"
 )
-
-// syncBuffer collects log output written from server goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 type noTiles struct{}
 
@@ -114,9 +96,9 @@ func fakeProtocols(t *testing.T) http.Handler {
 	})
 }
 
-func newTestServer(t *testing.T, o Options) (*Server, *syncBuffer) {
+func newTestServer(t *testing.T, o Options) (*Server, *syncbuf.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	o.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	if o.Catalog == nil {
 		o.Catalog = catalog.NewLive(testCatalog(t, "Countries"))
@@ -633,5 +615,40 @@ func TestAcceptsGzip(t *testing.T) {
 		if got := acceptsGzip(r); got != tt.want {
 			t.Errorf("%q: %v, want %v", tt.header, got, tt.want)
 		}
+	}
+}
+
+// A body announced larger than MaxBodyBytes is refused unread; one that
+// grows past it while read (no Content-Length) fails the handler's read.
+func TestBodyLimit(t *testing.T) {
+	var readErr error
+	var read int
+	s, _ := newTestServer(t, Options{MaxBodyBytes: 100,
+		WFS: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, err := io.ReadAll(r.Body)
+			read, readErr = len(b), err
+			if err != nil {
+				w.WriteHeader(http.StatusRequestEntityTooLarge)
+			}
+		})})
+	r := httptest.NewRequest(http.MethodPost, "/wfs", strings.NewReader(strings.Repeat("x", 101)))
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, r)
+	if w.Code != http.StatusRequestEntityTooLarge || read != 0 {
+		t.Errorf("announced 101 bytes: status %d, handler read %d", w.Code, read)
+	}
+	r = httptest.NewRequest(http.MethodPost, "/wfs", io.MultiReader(strings.NewReader(strings.Repeat("x", 1000))))
+	r.ContentLength = -1
+	w = httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, r)
+	var mbe *http.MaxBytesError
+	if !errors.As(readErr, &mbe) || read > 100 {
+		t.Errorf("unannounced 1000 bytes: handler read %d, err %v", read, readErr)
+	}
+	r = httptest.NewRequest(http.MethodPost, "/wfs", strings.NewReader(strings.Repeat("x", 100)))
+	w = httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, r)
+	if w.Code != http.StatusOK || read != 100 || readErr != nil {
+		t.Errorf("100 bytes: status %d, read %d, err %v", w.Code, read, readErr)
 	}
 }

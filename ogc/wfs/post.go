@@ -11,7 +11,7 @@ import (
 // servePOST answers the XML encoding: the root element names the
 // operation, its namespace the version family (wfs/2.0 or wfs for 1.1).
 func (h *Handler) servePOST(c *call) error {
-	root, err := parseXML(http.MaxBytesReader(c.w, c.r.Body, maxBodyBytes))
+	root, err := parseXML(http.MaxBytesReader(c.w, c.r.Body, h.opts.MaxBodyBytes))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {

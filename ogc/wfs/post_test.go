@@ -149,7 +149,7 @@ func TestBadPOST(t *testing.T) {
 		})
 	}
 	t.Run("too large", func(t *testing.T) {
-		big := `<wfs:GetCapabilities ` + postNS + ` service="WFS"><!--` + strings.Repeat("x", maxBodyBytes) + `--></wfs:GetCapabilities>`
+		big := `<wfs:GetCapabilities ` + postNS + ` service="WFS"><!--` + strings.Repeat("x", DefaultMaxBodyBytes) + `--></wfs:GetCapabilities>`
 		checkException(t, post(t, h, big), http.StatusRequestEntityTooLarge, "OperationParsingFailed", "")
 	})
 }

@@ -59,9 +59,9 @@ const (
 // DefaultMaxFeatures is the page size used when Options.MaxFeatures is 0.
 const DefaultMaxFeatures = 10000
 
-// maxBodyBytes bounds an XML POST request. Filters with detailed polygons
+// DefaultMaxBodyBytes bounds an XML POST request. Filters with detailed polygons
 // are the largest legitimate bodies; 8 MiB leaves room for them.
-const maxBodyBytes = 8 << 20
+const DefaultMaxBodyBytes = 8 << 20
 
 // Options configures a Handler.
 type Options struct {
@@ -77,6 +77,8 @@ type Options struct {
 	// MaxFeatures caps the number of features of one response (the
 	// CountDefault constraint); 0 means DefaultMaxFeatures.
 	MaxFeatures int
+	// MaxBodyBytes bounds a POST body; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
 	// Timeout bounds the store work of one request; 0 means none beyond the
 	// request's own context.
 	Timeout time.Duration
@@ -118,6 +120,9 @@ func NewHandler(o Options) *Handler {
 	}
 	if o.MaxFeatures <= 0 {
 		o.MaxFeatures = DefaultMaxFeatures
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if o.Layers == nil {
 		o.Layers = func() []FeatureType { return nil }
@@ -177,7 +182,7 @@ func (h *Handler) serve(c *call) error {
 		ct := strings.ToLower(c.r.Header.Get("Content-Type"))
 		if strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
 			// Some clients post KVP as a form; it is the KVP encoding.
-			c.r.Body = http.MaxBytesReader(c.w, c.r.Body, maxBodyBytes)
+			c.r.Body = http.MaxBytesReader(c.w, c.r.Body, h.opts.MaxBodyBytes)
 			if err := c.r.ParseForm(); err != nil {
 				return &ows.Error{Code: ows.CodeInvalidParameterValue, Status: http.StatusBadRequest,
 					Message: "the form body is malformed or too large", Err: err}

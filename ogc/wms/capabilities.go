@@ -32,9 +32,10 @@ type CapabilitiesInput struct {
 	RootTitle string
 	// CRSs are advertised on the root layer (default DefaultCRSs).
 	CRSs []crs.CRS
-	// MaxWidth and MaxHeight are advertised in 1.3.0 when set.
-	MaxWidth, MaxHeight int
-	Layers              []CapabilitiesLayer
+	// LayerLimit, MaxWidth and MaxHeight are advertised in 1.3.0 when
+	// set.
+	LayerLimit, MaxWidth, MaxHeight int
+	Layers                          []CapabilitiesLayer
 	// WithoutFeatureInfo and WithoutLegendGraphic leave GetFeatureInfo
 	// and GetLegendGraphic out of the advertised operations, for servers
 	// that do not answer them.
@@ -271,6 +272,9 @@ func Capabilities130(c CapabilitiesInput) []byte {
 		` xmlns:sld="` + NamespaceSLD + `" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"` +
 		` xsi:schemaLocation="` + NamespaceWMS + ` ` + CapabilitiesSchema130 + ` ` + NamespaceSLD + ` ` + SLDCapabilitiesSchema + `">` + "\n")
 	b.service(c, "WMS")
+	if c.LayerLimit > 0 {
+		b.text(2, "LayerLimit", strconv.Itoa(c.LayerLimit))
+	}
 	if c.MaxWidth > 0 {
 		b.text(2, "MaxWidth", strconv.Itoa(c.MaxWidth))
 	}

@@ -145,10 +145,11 @@ func (h *Handler) catalog() *catalog.Catalog {
 func (h *Handler) capabilities(w http.ResponseWriter, r *http.Request, version string) {
 	base := ows.BaseURL(r, h.o.PublicURL) + "/wms"
 	in := CapabilitiesInput{
-		URL:       base,
-		CRSs:      h.crss,
-		MaxWidth:  h.o.Limits.maxWidth(),
-		MaxHeight: h.o.Limits.maxHeight(),
+		URL:        base,
+		CRSs:       h.crss,
+		LayerLimit: h.o.Limits.maxLayers(),
+		MaxWidth:   h.o.Limits.maxWidth(),
+		MaxHeight:  h.o.Limits.maxHeight(),
 	}
 	if c := h.catalog(); c != nil {
 		in.Service = c.Service

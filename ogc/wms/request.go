@@ -133,6 +133,9 @@ func (o Options) ParseGetFeatureInfo(kvp ows.KVP) (GetFeatureInfo, error) {
 	if err != nil {
 		return g, err
 	}
+	if n := strings.Count(ql, ",") + 1; n > o.maxLayers() {
+		return g, wmsError(ows.CodeInvalidParameterValue, "QUERY_LAYERS", "%d layers asked for; at most %d per request", n, o.maxLayers())
+	}
 	for name := range strings.SplitSeq(ql, ",") {
 		name = strings.TrimSpace(name)
 		if name == "" || !slices.Contains(g.Map.Layers, name) {
@@ -255,6 +258,9 @@ func (o Options) parseLayers(kvp ows.KVP) (layers, styles []string, err error) {
 	ls, err := kvp.Required("LAYERS")
 	if err != nil {
 		return nil, nil, err
+	}
+	if n := strings.Count(ls, ",") + 1; n > o.maxLayers() {
+		return nil, nil, wmsError(ows.CodeInvalidParameterValue, "LAYERS", "%d layers asked for; at most %d per request", n, o.maxLayers())
 	}
 	for name := range strings.SplitSeq(ls, ",") {
 		layers = append(layers, strings.TrimSpace(name))

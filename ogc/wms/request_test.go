@@ -37,7 +37,7 @@ func testOptions() Options {
 		"dem":       {Styles: []string{"ramp"}},
 	}
 	return Options{
-		MaxWidth: 2048, MaxHeight: 1024, MaxFeatureCount: 10,
+		MaxWidth: 2048, MaxHeight: 1024, MaxFeatureCount: 10, MaxLayers: 3,
 		CRSs: DefaultCRSs(),
 		Layer: func(name string) (Layer, bool) {
 			l, ok := layers[name]
@@ -271,6 +271,7 @@ func TestParseGetMapErrors(t *testing.T) {
 		{"width not integer", base130 + "&WIDTH=12.5", ows.CodeInvalidParameterValue, "WIDTH"},
 		{"width over limit", base130 + "&WIDTH=2049", ows.CodeInvalidParameterValue, "WIDTH"},
 		{"height over limit", base130 + "&HEIGHT=1025", ows.CodeInvalidParameterValue, "HEIGHT"},
+		{"layers over limit", base130 + "&LAYERS=countries,dem,countries,dem&STYLES=", ows.CodeInvalidParameterValue, "LAYERS"},
 		{"no height", base130 + "&HEIGHT=", ows.CodeMissingParameterValue, "HEIGHT"},
 		{"no format", base130 + "&FORMAT=", ows.CodeMissingParameterValue, "FORMAT"},
 		{"bad format", base130 + "&FORMAT=image/gif", ows.CodeInvalidFormat, "FORMAT"},

@@ -99,6 +99,9 @@ type Options struct {
 	MaxWidth, MaxHeight int
 	// MaxFeatureCount caps FEATURE_COUNT (default 50).
 	MaxFeatureCount int
+	// MaxLayers bounds the names in LAYERS (and QUERY_LAYERS), groups
+	// counting once (default DefaultMaxLayers).
+	MaxLayers int
 	// CRSs, when set, are the only CRSs accepted (those the capabilities
 	// advertise); otherwise any CRS that internal/crs knows is.
 	CRSs []crs.CRS
@@ -119,6 +122,19 @@ func (o Options) maxHeight() int {
 		return o.MaxHeight
 	}
 	return 4096
+}
+
+// DefaultMaxLayers is the LAYERS limit when Options.MaxLayers is 0: well
+// above what clients build (QGIS and OpenLayers send the layers a user
+// ticked) and low enough that a crafted list cannot make one request draw
+// the same layer thousands of times.
+const DefaultMaxLayers = 100
+
+func (o Options) maxLayers() int {
+	if o.MaxLayers > 0 {
+		return o.MaxLayers
+	}
+	return DefaultMaxLayers
 }
 
 func (o Options) maxFeatureCount() int {

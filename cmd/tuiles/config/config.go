@@ -39,7 +39,10 @@ import (
 // Defaults of the values a configuration may leave out.
 const (
 	DefaultListen = ":8080"
-	DefaultMaxAge = time.Hour
+	// DefaultMaxBodyBytes bounds request bodies unless
+	// server.max_body_bytes says otherwise.
+	DefaultMaxBodyBytes = 8 << 20
+	DefaultMaxAge       = time.Hour
 	// DefaultMaxFeatures caps a WFS page unless wfs.max_features says
 	// otherwise.
 	DefaultMaxFeatures = 10000
@@ -106,7 +109,7 @@ type Server struct {
 	// allows all, an empty list disables CORS.
 	CORSOrigins []string `yaml:"cors_origins"`
 	// MaxRenders bounds the maps and metatiles rendered at once (0: twice
-	// the CPUs) and RenderQueue those waiting for a slot (0: four times
+	// the CPUs) and RenderQueue those waiting for a slot (0: 64 times
 	// MaxRenders); beyond, requests get 503 with Retry-After.
 	MaxRenders  int `yaml:"max_renders"`
 	RenderQueue int `yaml:"render_queue"`
@@ -116,6 +119,8 @@ type Server struct {
 	// address (X-Forwarded-For's first hop with TrustProxy).
 	RateLimits RateLimits `yaml:"rate_limits"`
 	TrustProxy bool       `yaml:"trust_proxy"`
+	// MaxBodyBytes bounds request bodies (WFS POST); larger ones get 413.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 }
 
 // RateLimits are the per-client limits of each service; a zero rate is no
@@ -593,8 +598,11 @@ func (c *Config) validateServer() Problems {
 	if s.MaxRenders < 0 {
 		ps = append(ps, c.Problemf("server.max_renders", "%d is negative (0 means twice the CPUs)", s.MaxRenders))
 	}
+	if s.MaxBodyBytes < 0 {
+		ps = append(ps, c.Problemf("server.max_body_bytes", "%d is negative (0 means %d)", s.MaxBodyBytes, DefaultMaxBodyBytes))
+	}
 	if s.RenderQueue < 0 {
-		ps = append(ps, c.Problemf("server.render_queue", "%d is negative (0 means four times max_renders)", s.RenderQueue))
+		ps = append(ps, c.Problemf("server.render_queue", "%d is negative (0 means 64 times max_renders)", s.RenderQueue))
 	}
 	if _, port, err := net.SplitHostPort(s.Listen); err != nil || port == "" {
 		ps = append(ps, c.Problemf("server.listen", "%q is not a listen address (want host:port or :port)", s.Listen))

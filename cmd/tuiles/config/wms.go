@@ -12,6 +12,7 @@ const (
 	DefaultWMSMaxSize     = 4096
 	DefaultWMSMaxFeatures = 1_000_000
 	DefaultWMSTimeout     = 30 * time.Second
+	DefaultWMSMaxLayers   = 100
 )
 
 // DefaultWMSCRS is the CRS list WMS capabilities advertise when wms.crs
@@ -27,6 +28,8 @@ type WMS struct {
 	// MaxWidth and MaxHeight bound GetMap and GetFeatureInfo sizes.
 	MaxWidth  int `yaml:"max_width"`
 	MaxHeight int `yaml:"max_height"`
+	// MaxLayers bounds the names in one request's LAYERS.
+	MaxLayers int `yaml:"max_layers"`
 	// MaxFeatures bounds the features read for one map.
 	MaxFeatures int `yaml:"max_features"`
 	// Timeout cancels a map that takes longer to draw.
@@ -47,7 +50,7 @@ type Group struct {
 }
 
 func defaultWMS() WMS {
-	return WMS{MaxWidth: DefaultWMSMaxSize, MaxHeight: DefaultWMSMaxSize, MaxFeatures: DefaultWMSMaxFeatures, Timeout: Duration(DefaultWMSTimeout)}
+	return WMS{MaxWidth: DefaultWMSMaxSize, MaxHeight: DefaultWMSMaxSize, MaxLayers: DefaultWMSMaxLayers, MaxFeatures: DefaultWMSMaxFeatures, Timeout: Duration(DefaultWMSTimeout)}
 }
 
 func (c *Config) validateWMS() Problems {
@@ -75,6 +78,9 @@ func (c *Config) validateWMS() Problems {
 		if kv.v < 1 || kv.v > 16384 {
 			ps = append(ps, c.Problemf(kv.key, "%d is not a size from 1 to 16384 pixels", kv.v))
 		}
+	}
+	if w.MaxLayers < 1 || w.MaxLayers > 10000 {
+		ps = append(ps, c.Problemf("wms.max_layers", "%d is not a number of layers from 1 to 10000", w.MaxLayers))
 	}
 	if w.MaxFeatures < 1 {
 		ps = append(ps, c.Problemf("wms.max_features", "%d is not a positive number of features", w.MaxFeatures))
