@@ -16,7 +16,7 @@ TEST_TIMEOUT ?= 20m
 # How long each fuzz target runs under `make fuzz`.
 FUZZTIME ?= 10s
 
-.PHONY: all deps build run test vet fmt-check staticcheck unit bench bench-mapserver fuzz clean
+.PHONY: all deps build run test vet fmt-check staticcheck unit bench bench-mapserver loadtest fuzz clean
 
 all: build
 
@@ -53,6 +53,11 @@ bench: build
 	bash scripts/bench-wms.sh
 
 # tuiles against MapServer 8 (map2img) on the same maps; installs mapserver-bin when missing.
+# Mixed load at 200 connections for 60 s: cached tiles, GetMap, GetFeature
+# (issue 6); fails on any 5xx. LOADTEST_SECONDS, LOADTEST_CONNECTIONS.
+loadtest: build
+	bash scripts/loadtest.sh
+
 bench-mapserver: build
 	bash scripts/mapserver/compare.sh
 

@@ -11,6 +11,7 @@ import (
 	"github.com/twpayne/go-geom"
 
 	"github.com/tuiles/tuiles/internal/crs"
+	"github.com/tuiles/tuiles/internal/geomproj"
 	"github.com/tuiles/tuiles/store"
 	"github.com/tuiles/tuiles/store/filter"
 	"github.com/tuiles/tuiles/styles"
@@ -212,105 +213,13 @@ func (r *Renderer) drawLayer(ctx context.Context, c *canvas, lab *labeler, v *vi
 	return nil
 }
 
-// project transforms g in place to the request CRS (through fwd, nil when
-// the CRSs are the same) and then to pixels. Vertices with no image in the
-// request CRS (Web Mercator's poles, points outside a projection's domain)
-// are dropped, so that e.g. Antarctica still draws in EPSG:3857 without its
-// pole vertices; ok is false when nothing drawable is left.
+// project transforms g in place to the map CRS and then to pixels (see
+// geomproj.Project).
 func project(g orb.Geometry, fwd *crs.Transformer, v *view) (orb.Geometry, bool) {
-	conv := func(p orb.Point) (orb.Point, bool) {
-		x, y := p[0], p[1]
-		if fwd != nil {
-			var err error
-			if x, y, err = fwd.Point(x, y); err != nil {
-				return p, false
-			}
-		}
+	return geomproj.Project(g, fwd, func(x, y float64) orb.Point {
 		px, py := v.toPixel(x, y)
-		return orb.Point{px, py}, true
-	}
-	// Vertices within decimatePx of the previous kept one cannot show: dropping them here, in one pass, leaves far
-	// less to clip and simplify at small scales. A line's last vertex
-	// (a ring's closing one) is always kept.
-	pts := func(ps []orb.Point) []orb.Point {
-		out := ps[:0]
-		last := len(ps) - 1
-		for i, p := range ps {
-			q, ok := conv(p)
-			if !ok {
-				continue
-			}
-			if n := len(out); n > 0 && i != last {
-				dx, dy := q[0]-out[n-1][0], q[1]-out[n-1][1]
-				if dx*dx+dy*dy < decimatePx*decimatePx {
-					continue
-				}
-			}
-			out = append(out, q)
-		}
-		return out
-	}
-	polygon := func(p orb.Polygon) orb.Polygon {
-		out := p[:0]
-		for i, r := range p {
-			r = orb.Ring(pts(r))
-			if len(r) < 3 {
-				if i == 0 {
-					return nil // no outer ring, no polygon
-				}
-				continue
-			}
-			out = append(out, r)
-		}
-		return out
-	}
-	var walk func(g orb.Geometry) (orb.Geometry, bool)
-	walk = func(g orb.Geometry) (orb.Geometry, bool) {
-		switch g := g.(type) {
-		case orb.Point:
-			return conv(g)
-		case orb.MultiPoint:
-			g = orb.MultiPoint(pts(g))
-			return g, len(g) > 0
-		case orb.LineString:
-			g = orb.LineString(pts(g))
-			return g, len(g) >= 2
-		case orb.MultiLineString:
-			out := g[:0]
-			for _, l := range g {
-				if l = pts(l); len(l) >= 2 {
-					out = append(out, l)
-				}
-			}
-			return out, len(out) > 0
-		case orb.Ring:
-			g = orb.Ring(pts(g))
-			return g, len(g) >= 3
-		case orb.Polygon:
-			g = polygon(g)
-			return g, len(g) > 0
-		case orb.MultiPolygon:
-			out := g[:0]
-			for _, p := range g {
-				if p = polygon(p); len(p) > 0 {
-					out = append(out, p)
-				}
-			}
-			return out, len(out) > 0
-		case orb.Collection:
-			out := g[:0]
-			for _, m := range g {
-				if m, ok := walk(m); ok {
-					out = append(out, m)
-				}
-			}
-			return out, len(out) > 0
-		case orb.Bound:
-			return walk(g.ToPolygon())
-		}
-		return g, false
-	}
-	return walk(g)
+		return orb.Point{px, py}
+	}, decimatePx)
 }
 
 func isEmpty(g orb.Geometry) bool {

@@ -16,13 +16,7 @@ n=${BENCH_FEATURES:-100000}
 bin=bin/tuiles
 [ -x "$bin" ] || go build -o "$bin" ./cmd/tuiles
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-	[ -n "$server_pid" ] && kill -INT "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/lib.sh
 
 # Points on a regular grid over France in Lambert-93, with two attributes.
 awk -v n="$n" 'BEGIN {
@@ -44,12 +38,7 @@ layers:
   - name: points
     data: {table: points}
 YAML
-"$bin" serve --config "$work/tuiles.yaml" --listen "127.0.0.1:$port" --log-level warn >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-	curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-	sleep 0.1
-done
+start_tuiles "$port" --config "$work/tuiles.yaml"
 hwm() { awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$server_pid/status"; }
 base="http://127.0.0.1:$port/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=tuiles:points"
 echo "== server peak RSS after start: $(hwm)"

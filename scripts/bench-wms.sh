@@ -29,26 +29,11 @@ go build -o "$bin" ./cmd/tuiles
 command -v wrk >/dev/null || { echo "wrk is missing: run scripts/install-deps.sh" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "python3 is missing: run scripts/install-deps.sh" >&2; exit 1; }
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-	if [ -n "$server_pid" ] && kill -INT "$server_pid" 2>/dev/null; then
-		wait "$server_pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/lib.sh
 
 # No --config: the bundled demo (testdata/demo/tuiles.yaml), whose feature
 # store is imported from testdata/vector/sources.gpkg on the first run.
-"$bin" serve --listen "127.0.0.1:$port" --log-level warn >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 600); do
-	curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-	kill -0 "$server_pid" 2>/dev/null || break
-	sleep 0.1
-done
-curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$work/server.log"; exit 1; }
+start_tuiles "$port"
 hwm() { awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$server_pid/status"; }
 
 curl -fsS "http://127.0.0.1:$port/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetCapabilities" >"$work/caps.xml"

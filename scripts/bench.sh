@@ -18,21 +18,9 @@ bin=bin/tuiles
 [ -x "$bin" ] || go build -o "$bin" ./cmd/tuiles
 command -v wrk >/dev/null || { echo "wrk is missing: run scripts/install-deps.sh" >&2; exit 1; }
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-	[ -n "$server_pid" ] && kill -INT "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/lib.sh
 
-"$bin" serve --listen "127.0.0.1:$port" --log-level warn >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-	curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-	sleep 0.1
-done
-curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$work/server.log"; exit 1; }
+start_tuiles "$port"
 
 # Every stored tile of the France layer at Web Mercator zoom 8 and LAMB93
 # level 8, through the three tile protocols.

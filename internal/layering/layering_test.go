@@ -16,6 +16,7 @@ var rank = map[string]int{
 	"internal/gdal":            0,
 	"internal/crs":             0,
 	"store/filter":             1,
+	"internal/geomproj":        1,
 	"styles":                   2,
 	"store":                    3,
 	"render":                   4,
@@ -40,6 +41,8 @@ var rank = map[string]int{
 	"internal/tiletest":        -1,
 	"internal/layering":        -1,
 	"internal/tools/demotiles": -1,
+	"internal/tools/loadgen":   -1,
+	"internal/syncbuf":         -1,
 	"integration":              -1,
 }
 

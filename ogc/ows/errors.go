@@ -7,6 +7,7 @@ package ows
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 )
 
@@ -86,4 +87,21 @@ func AsError(err error) *Error {
 		return e
 	}
 	return Internal(err)
+}
+
+// LogLevel is the level at which a failed request of status is logged:
+// a failure of this server (5xx) is an error, a 503 (busy, timed out) a
+// warning, a client's mistake or an operation not offered (501) routine.
+// A request whose client went away (its context cancelled) is routine
+// whatever it ended with: nothing failed but the client's patience.
+func LogLevel(r *http.Request, status int) slog.Level {
+	switch {
+	case r.Context().Err() != nil:
+		return slog.LevelDebug
+	case status == http.StatusServiceUnavailable:
+		return slog.LevelWarn
+	case status >= 500 && status != http.StatusNotImplemented:
+		return slog.LevelError
+	}
+	return slog.LevelDebug
 }

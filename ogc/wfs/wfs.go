@@ -363,14 +363,7 @@ func (h *Handler) crsInfo(c crs.CRS) (crs.Info, error) {
 // failures as errors with their cause, client mistakes at debug level.
 func (h *Handler) writeError(c *call, err error) {
 	e := toOWSError(err, c.v)
-	level := slog.LevelDebug
-	switch {
-	case e.Status == http.StatusServiceUnavailable:
-		level = slog.LevelWarn
-	case e.Status >= 500 && e.Status != http.StatusNotImplemented:
-		level = slog.LevelError
-	}
-	h.opts.Logger.LogAttrs(c.r.Context(), level, "wfs request failed",
+	h.opts.Logger.LogAttrs(c.r.Context(), ows.LogLevel(c.r, e.Status), "wfs request failed",
 		slog.String("method", c.r.Method),
 		slog.String("query", clip(c.r.URL.RawQuery)),
 		slog.Int("status", e.Status),

@@ -264,9 +264,7 @@ func write(w http.ResponseWriter, r *http.Request, status int, contentType strin
 // writeException answers with the exception report of version, logging
 // internal causes.
 func (h *Handler) writeException(w http.ResponseWriter, r *http.Request, e *ows.Error, version string) {
-	if e.Status >= 500 && e.Status != http.StatusNotImplemented {
-		h.log.Error("wms: request failed", "url", r.URL.String(), "err", e)
-	}
+	h.log.Log(r.Context(), ows.LogLevel(r, e.Status), "wms: request failed", "url", r.URL.String(), "err", e)
 	body, ct, status := ExceptionReport(e, version)
 	// 405 and 503 keep their status even in 1.1.1 (which otherwise
 	// answers exceptions with 200): clients and proxies act on them.
@@ -433,9 +431,7 @@ func (h *Handler) mapError(w http.ResponseWriter, r *http.Request, m GetMap, e *
 		h.writeException(w, r, e, version)
 		return
 	}
-	if e.Status >= 500 {
-		h.log.Error("wms: request failed", "url", r.URL.String(), "err", e)
-	}
+	h.log.Log(r.Context(), ows.LogLevel(r, e.Status), "wms: request failed", "url", r.URL.String(), "err", e)
 	img := image.NewNRGBA(image.Rect(0, 0, m.Width, m.Height))
 	bg := color.NRGBA{m.BGColor.R, m.BGColor.G, m.BGColor.B, 0xff}
 	if m.Transparent {

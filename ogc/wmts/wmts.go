@@ -201,14 +201,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	// Client mistakes and operations not offered (501) are routine; a
 	// 503 (a timeout, no catalog yet) is worth a look; anything else is a
 	// failure of this server.
-	level := slog.LevelDebug
-	switch {
-	case e.Status == http.StatusServiceUnavailable:
-		level = slog.LevelWarn
-	case e.Status >= 500 && e.Status != http.StatusNotImplemented:
-		level = slog.LevelError
-	}
-	h.opts.Logger.LogAttrs(r.Context(), level, "wmts request failed",
+	h.opts.Logger.LogAttrs(r.Context(), ows.LogLevel(r, e.Status), "wmts request failed",
 		slog.String("method", r.Method),
 		slog.String("path", tileserve.Clip(r.URL.Path)),
 		slog.String("query", tileserve.Clip(r.URL.RawQuery)),

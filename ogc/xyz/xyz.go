@@ -120,11 +120,7 @@ func (h *Handler) serveTile(w http.ResponseWriter, r *http.Request, cat *catalog
 // logs it once: server failures as errors, client mistakes at debug level.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := tileserve.Classify(err)
-	if status >= 500 {
-		h.opts.Logger.LogAttrs(r.Context(), slog.LevelError, "xyz request failed", slog.String("path", r.URL.Path), slog.Int("status", status), slog.Any("err", err))
-	} else {
-		h.opts.Logger.LogAttrs(r.Context(), slog.LevelDebug, "xyz request refused", slog.String("path", r.URL.Path), slog.Int("status", status), slog.Any("err", err))
-	}
+	h.opts.Logger.LogAttrs(r.Context(), ows.LogLevel(r, status), "xyz request failed", slog.String("path", r.URL.Path), slog.Int("status", status), slog.Any("err", err))
 	hd := w.Header()
 	for _, k := range []string{"ETag", "Last-Modified", "Content-Encoding", "Vary"} {
 		hd.Del(k)

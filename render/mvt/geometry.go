@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb/simplify"
 
 	"github.com/tuiles/tuiles/internal/crs"
+	"github.com/tuiles/tuiles/internal/geomproj"
 )
 
 // simplifyUnits is the Douglas-Peucker tolerance in tile units. The
@@ -44,97 +45,10 @@ func (v tileView) toTile(x, y float64) orb.Point {
 	return orb.Point{(x - v.minX) * v.sx, (v.maxY - y) * v.sy}
 }
 
-// project transforms g in place to the tile CRS (through fwd, nil when
-// the CRSs are the same) and then to tile units. Vertices with no image in
-// the tile CRS (Web Mercator's poles, points outside a projection's
-// domain) are dropped, so that e.g. Antarctica still encodes in EPSG:3857
-// without its pole vertices; ok is false when nothing is left.
+// project transforms g in place to the tile CRS and then to tile units
+// (see geomproj.Project).
 func project(g orb.Geometry, fwd *crs.Transformer, v tileView) (orb.Geometry, bool) {
-	conv := func(p orb.Point) (orb.Point, bool) {
-		x, y := p[0], p[1]
-		if fwd != nil {
-			var err error
-			if x, y, err = fwd.Point(x, y); err != nil {
-				return p, false
-			}
-		}
-		return v.toTile(x, y), true
-	}
-	pts := func(ps []orb.Point) []orb.Point {
-		out := ps[:0]
-		last := len(ps) - 1
-		for i, p := range ps {
-			q, ok := conv(p)
-			if !ok {
-				continue
-			}
-			// A line's last vertex (a ring's closing one) is always kept.
-			if n := len(out); n > 0 && i != last {
-				dx, dy := q[0]-out[n-1][0], q[1]-out[n-1][1]
-				if dx*dx+dy*dy < decimateUnits*decimateUnits {
-					continue
-				}
-			}
-			out = append(out, q)
-		}
-		return out
-	}
-	polygon := func(p orb.Polygon) orb.Polygon {
-		out := p[:0]
-		for i, r := range p {
-			r = orb.Ring(pts(r))
-			if len(r) < 3 {
-				if i == 0 {
-					return nil // no exterior ring, no polygon
-				}
-				continue
-			}
-			out = append(out, r)
-		}
-		return out
-	}
-	var walk func(g orb.Geometry) (orb.Geometry, bool)
-	walk = func(g orb.Geometry) (orb.Geometry, bool) {
-		switch g := g.(type) {
-		case orb.Point:
-			return conv(g)
-		case orb.MultiPoint:
-			g = orb.MultiPoint(pts(g))
-			return g, len(g) > 0
-		case orb.LineString:
-			g = orb.LineString(pts(g))
-			return g, len(g) >= 2
-		case orb.MultiLineString:
-			out := g[:0]
-			for _, l := range g {
-				if l = pts(l); len(l) >= 2 {
-					out = append(out, l)
-				}
-			}
-			return out, len(out) > 0
-		case orb.Polygon:
-			g = polygon(g)
-			return g, len(g) > 0
-		case orb.MultiPolygon:
-			out := g[:0]
-			for _, p := range g {
-				if p = polygon(p); len(p) > 0 {
-					out = append(out, p)
-				}
-			}
-			return out, len(out) > 0
-		case orb.Collection:
-			out := g[:0]
-			for _, m := range g {
-				if m, ok := walk(m); ok {
-					out = append(out, m)
-				}
-			}
-			return out, len(out) > 0
-		}
-		return g, false
-	}
-	return walk(g)
+	return geomproj.Project(g, fwd, v.toTile, decimateUnits)
 }
 
 // split breaks a geometry collection into at most one geometry per MVT

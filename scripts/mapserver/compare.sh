@@ -51,28 +51,13 @@ if [ ! -f "$fonts/Go-Regular.ttf" ]; then
 	fonts="$(go list -m -f '{{.Dir}}' golang.org/x/image)/font/gofont/ttfs"
 fi
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-	if [ -n "$server_pid" ] && kill -INT "$server_pid" 2>/dev/null; then
-		wait "$server_pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/lib.sh
 
 cp scripts/mapserver/*.map "$work/"
 ln -s "$PWD/testdata/vector/sources.gpkg" "$work/sources.gpkg"
 printf 'go %s\ngo-bold %s\n' "$fonts/Go-Regular.ttf" "$fonts/Go-Bold.ttf" >"$work/fonts.list"
 
-"$bin" serve --listen "127.0.0.1:$port" --log-level warn >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 600); do
-	curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-	kill -0 "$server_pid" 2>/dev/null || break
-	sleep 0.1
-done
-curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$work/server.log"; exit 1; }
+start_tuiles "$port"
 
 cat >"$work/one.lua" <<'LUA'
 done = function(summary, latency, requests)
