@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync/atomic"
 	"time"
 
 	"github.com/tuiles/tuiles/internal/crs"
@@ -348,27 +347,3 @@ func (ts *Tileset) Contains(k tiling.Key) bool {
 	return ok && r.Contains(k.Col, k.Row)
 }
 
-// Live holds the current catalog and swaps it atomically.
-type Live struct {
-	p atomic.Pointer[Catalog]
-}
-
-// NewLive starts with c.
-func NewLive(c *Catalog) *Live {
-	l := &Live{}
-	l.p.Store(c)
-	return l
-}
-
-// Current returns the catalog in force; callers use one snapshot for a
-// whole request.
-func (l *Live) Current() *Catalog { return l.p.Load() }
-
-// Swap publishes c and returns the previous snapshot.
-func (l *Live) Swap(c *Catalog) *Catalog { return l.p.Swap(c) }
-
-// Source gives the catalog in force. Protocol handlers take a Source, not a
-// Catalog, so that a reload reaches them without rewiring.
-type Source interface {
-	Current() *Catalog
-}

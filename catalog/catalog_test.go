@@ -133,18 +133,6 @@ func TestLayerLookups(t *testing.T) {
 	}
 }
 
-func TestLiveSwap(t *testing.T) {
-	a, _ := New(Service{Title: "a"}, nil)
-	b, _ := New(Service{Title: "b"}, nil)
-	live := NewLive(a)
-	if live.Current() != a {
-		t.Fatal("initial snapshot")
-	}
-	if prev := live.Swap(b); prev != a || live.Current() != b {
-		t.Error("swap")
-	}
-}
-
 func TestPublishes(t *testing.T) {
 	wm := builtin(t, "WebMercatorQuad")
 	ts, err := NewTileset(wm, 0, 1, wm.Bounds(), noTiles{})

@@ -18,23 +18,15 @@ import (
 // with small limits, so that each can be reached by a test.
 func limitsConfig(t *testing.T, dir, extra string) string {
 	t.Helper()
-	cfg := fmt.Sprintf(`store: %s
-server:
-  max_body_bytes: 2000
-%s
+	cfg := departementsConfig(filepath.Join(demo.root, "testdata/demo/styles/departements.sld"), filepath.Join(dir, "cache.mbtiles"), "max_zoom: 14, metatile: 1") +
+		"server:\n  max_body_bytes: 2000\n" + extra + `
 wfs:
   max_features: 5
 wms:
   max_width: 1000
   max_height: 1000
   max_layers: 3
-layers:
-  - name: departements
-    data: {table: departements}
-    styles: [%s]
-    tiles: {sets: [WebMercatorQuad], formats: [png], cache: %s, max_zoom: 14, metatile: 1}
-`, filepath.Join(demo.root, "testdata/demo/store.gpkg"), extra,
-		filepath.Join(demo.root, "testdata/demo/styles/departements.sld"), filepath.Join(dir, "cache.mbtiles"))
+`
 	path := filepath.Join(dir, "tuiles.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)

@@ -21,18 +21,25 @@ import (
 // rendered tiles into a cache of dir, and returns its path.
 func seedConfig(t *testing.T, dir string) string {
 	t.Helper()
-	cfg := fmt.Sprintf(`store: %s
-layers:
-  - name: departements
-    data: {table: departements}
-    styles: [%s]
-    tiles: {sets: [WebMercatorQuad], formats: [png], cache: %s, max_zoom: 12}
-`, filepath.Join(demo.root, "testdata/demo/store.gpkg"), filepath.Join(demo.root, "testdata/demo/styles/departements.sld"), filepath.Join(dir, "cache.mbtiles"))
+	cfg := departementsConfig(filepath.Join(demo.root, "testdata/demo/styles/departements.sld"), filepath.Join(dir, "cache.mbtiles"), "max_zoom: 12")
 	path := filepath.Join(dir, "tuiles.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// departementsConfig is a configuration of the demo store publishing its
+// départements in style (an SLD file) on every service, with rendered
+// Web Mercator PNG tiles in cache; tiles adds keys to the tiles section.
+func departementsConfig(style, cache, tiles string) string {
+	return fmt.Sprintf(`store: %s
+layers:
+  - name: departements
+    data: {table: departements}
+    styles: [%s]
+    tiles: {sets: [WebMercatorQuad], formats: [png], cache: %s, %s}
+`, filepath.Join(demo.root, "testdata/demo/store.gpkg"), style, cache, tiles)
 }
 
 func runTuiles(t *testing.T, args ...string) string {

@@ -70,6 +70,9 @@ func (b *built) Close() error {
 type builder struct {
 	cfg *config.Config
 	log *slog.Logger
+	// beforeTruncate, when set, is called with the path of a stale
+	// rendered cache before it is emptied (see reloader).
+	beforeTruncate func(path string)
 	// toSet caches WGS84 → set CRS transformers, which PROJ is slow to
 	// create, by set identifier.
 	toSet map[string]*crs.Transformer
@@ -82,9 +85,22 @@ type builder struct {
 // problems already). With problems, the catalog is nil but the stores that
 // did open are still in the result, to be closed.
 func buildCatalog(ctx context.Context, cfg *config.Config, log *slog.Logger, include func(i int) bool) (*built, config.Problems) {
+	return buildWith(ctx, cfg, log, include, newShared(cfg, log), nil)
+}
+
+// shared is what outlives a reload: the renderer, whose concurrency
+// slots are the server's, and the metrics registry with the tile metrics
+// (a metric registers once per process).
+type shared struct {
+	renderer *render.Renderer
+	registry *prometheus.Registry
+	metrics  *tileMetrics
+}
+
+func newShared(cfg *config.Config, log *slog.Logger) *shared {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	b := &builder{cfg: cfg, log: log, toSet: map[string]*crs.Transformer{}, out: &built{
+	return &shared{
 		registry: reg,
 		metrics:  newTileMetrics(reg),
 		renderer: render.New(render.Options{
@@ -94,6 +110,17 @@ func buildCatalog(ctx context.Context, cfg *config.Config, log *slog.Logger, inc
 			MaxConcurrent: cfg.Server.MaxRenders,
 			MaxQueue:      cfg.Server.RenderQueue,
 		}),
+	}
+}
+
+// buildWith is buildCatalog with the renderer and metrics of a running
+// server; beforeTruncate, when set, is called before a stale rendered
+// cache is emptied.
+func buildWith(ctx context.Context, cfg *config.Config, log *slog.Logger, include func(i int) bool, sh *shared, beforeTruncate func(path string)) (*built, config.Problems) {
+	b := &builder{cfg: cfg, log: log, beforeTruncate: beforeTruncate, toSet: map[string]*crs.Transformer{}, out: &built{
+		registry: sh.registry,
+		metrics:  sh.metrics,
+		renderer: sh.renderer,
 	}}
 	var layers []*catalog.Layer
 	for i := range cfg.Layers {

@@ -227,6 +227,9 @@ func (b *builder) openRenderedCache(ctx context.Context, path string, set *tilin
 			// The data, the style or the tiling changed since these
 			// tiles were made: they are stale. Emptying the cache makes
 			// on-demand filling and seeding replace them all.
+			if b.beforeTruncate != nil {
+				b.beforeTruncate(path)
+			}
 			n, err := s.Truncate(ctx)
 			if err == nil {
 				if meta.Extra == nil {

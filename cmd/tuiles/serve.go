@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -77,24 +79,44 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		printProblems(stderr, err)
 		return exitError
 	}
-	b, problems := buildCatalog(ctx, cfg, log, nil)
-	// Stores close after the server has stopped, when no request can read
-	// them any more.
-	defer func() {
+	sh := newShared(cfg, log)
+	b, problems := buildWith(ctx, cfg, log, nil, sh, nil)
+	if len(problems) > 0 {
 		if err := b.Close(); err != nil {
 			log.Error("closing the tile caches", "err", err)
 		}
-	}()
-	if len(problems) > 0 {
 		printProblems(stderr, problems)
 		return exitError
 	}
+	live := catalog.NewLive(b.catalog)
+	reloads := newReloader(path, cfg, b, sh, live, log)
+	// Stores close after the server has stopped, when no request can read
+	// them any more.
+	defer func() {
+		if err := reloads.Close(); err != nil {
+			log.Error("closing the tile caches", "err", err)
+		}
+	}()
+	// SIGHUP reloads the configuration, as daemons do.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				reloads.reload(ctx)
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	listen := cfg.Server.Listen
 	if a.listen != "" {
 		listen = a.listen
 	}
-	srv := newServer(cfg, catalog.NewLive(b.catalog), b.renderer, b.registry, listen, log)
-	log.Info("serving", "config", path, "layers", len(b.catalog.Layers()))
+	srv := newServer(cfg, live, sh.renderer, sh.registry, listen, log)
+	log.Info("serving", "config", path, "layers", len(b.catalog.Layers()), "pid", os.Getpid())
 	if err := srv.ListenAndServe(ctx); err != nil {
 		log.Error("server stopped", "err", err)
 		return exitError
@@ -129,9 +151,14 @@ func newServer(cfg *config.Config, src catalog.Source, renderer *render.Renderer
 			Logger:    log,
 		}),
 		WFS: wfs.NewHandler(wfs.Options{
-			Layers:       func() []wfs.FeatureType { return featureTypes(src.Current()) },
+			Catalog: func(ctx context.Context) ([]wfs.FeatureType, catalog.Service) {
+				c := src.For(ctx)
+				if c == nil {
+					return nil, catalog.Service{}
+				}
+				return featureTypes(c), c.Service
+			},
 			PublicURL:    public,
-			Service:      src.Current().Service,
 			MaxFeatures:  cfg.WFS.MaxFeatures,
 			MaxBodyBytes: cfg.Server.MaxBodyBytes,
 			Timeout:      time.Duration(cfg.WFS.Timeout),

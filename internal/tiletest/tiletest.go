@@ -130,5 +130,5 @@ func Tileset(t testing.TB, set *tiling.TileMatrixSet, minZ, maxZ int, b tiling.B
 // NilSource is a catalog.Source before any catalog is loaded.
 type NilSource struct{}
 
-// Current returns nil: there is no catalog.
-func (NilSource) Current() *catalog.Catalog { return nil }
+// For returns nil: there is no catalog.
+func (NilSource) For(context.Context) *catalog.Catalog { return nil }

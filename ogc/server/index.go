@@ -89,7 +89,7 @@ type indexSet struct {
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	var cat *catalog.Catalog
 	if s.opts.Catalog != nil {
-		cat = s.opts.Catalog.Current()
+		cat = s.opts.Catalog.For(r.Context())
 	}
 	page := s.indexPage(cat, ows.BaseURL(r, s.opts.PublicURL))
 	// Rendered to memory first so that a failure is a clean 500 rather

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -114,7 +115,7 @@ func (s *Server) classify(r *http.Request) (service, request, layer string) {
 	default:
 		service, request = "other", "other"
 	}
-	if layer != "" && !s.published(layer) {
+	if layer != "" && !s.published(r.Context(), layer) {
 		layer = ""
 	}
 	return service, request, layer
@@ -122,11 +123,11 @@ func (s *Server) classify(r *http.Request) (service, request, layer string) {
 
 // published tells whether name is a layer (or WMS group) of the current
 // catalog.
-func (s *Server) published(name string) bool {
+func (s *Server) published(ctx context.Context, name string) bool {
 	if s.opts.Catalog == nil {
 		return false
 	}
-	c := s.opts.Catalog.Current()
+	c := s.opts.Catalog.For(ctx)
 	if c == nil {
 		return false
 	}

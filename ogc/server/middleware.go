@@ -440,3 +440,24 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// pinner is a catalog source that can pin its catalog to a request
+// (catalog.Live).
+type pinner interface {
+	Pin(ctx context.Context) (context.Context, func())
+}
+
+// pin gives each request one catalog snapshot for its whole life, so that
+// a reload in the middle of a request neither mixes two catalogs in one
+// answer nor closes the stores it is reading.
+func (s *Server) pin(next http.Handler) http.Handler {
+	p, ok := s.opts.Catalog.(pinner)
+	if !ok {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, release := p.Pin(r.Context())
+		defer release()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}

@@ -156,7 +156,7 @@ func New(o Options) *Server {
 			s.limiters[service] = newLimiter(l)
 		}
 	}
-	s.handler = s.recoverPanics(s.requestID(s.accessLog(s.instrument(s.cors(s.rateLimit(s.limitBody(s.compress(s.timeout(s.routes())))))))))
+	s.handler = s.recoverPanics(s.requestID(s.pin(s.accessLog(s.instrument(s.cors(s.rateLimit(s.limitBody(s.compress(s.timeout(s.routes()))))))))))
 	return s
 }
 
@@ -195,8 +195,8 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeText(w, http.StatusOK, "ok")
 }
 
-func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
-	if s.opts.Catalog == nil || s.opts.Catalog.Current() == nil {
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.opts.Catalog == nil || s.opts.Catalog.For(r.Context()) == nil {
 		writeText(w, http.StatusServiceUnavailable, "no catalog loaded")
 		return
 	}

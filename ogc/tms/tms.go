@@ -77,7 +77,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	if len(segs) > 0 && segs[0] != Version {
 		return tileserve.NotFound("TMS version %q is not served; use %s", tileserve.Clip(segs[0]), Version)
 	}
-	cat := h.opts.Catalog.Current()
+	cat := h.opts.Catalog.For(r.Context())
 	if cat == nil {
 		return errNoCatalog()
 	}

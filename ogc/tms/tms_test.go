@@ -420,7 +420,7 @@ func TestCatalogSwap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fx.Live.Swap(empty)
+	fx.Live.Swap(empty, nil)
 	if w := tiletest.Do(h, "GET", "/tms/1.0.0/world/WebMercatorQuad/0/0/0.png"); w.Code != http.StatusNotFound {
 		t.Errorf("status %d", w.Code)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/twpayne/go-geom"
 
+	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/internal/crs"
 	"github.com/tuiles/tuiles/store"
 	"github.com/tuiles/tuiles/store/filter"
@@ -66,7 +67,9 @@ func (s *pointSource) Features(ctx context.Context, q store.Query) iter.Seq2[sto
 
 func benchmarkGetFeature(b *testing.B, format string) {
 	const n = 100_000
-	h := NewHandler(Options{Layers: func() []FeatureType { return []FeatureType{{Name: "points", Source: bigSource(n), Table: "points"}} },
+	h := NewHandler(Options{Catalog: func(context.Context) ([]FeatureType, catalog.Service) {
+		return []FeatureType{{Name: "points", Source: bigSource(n), Table: "points"}}, catalog.Service{}
+	},
 		MaxFeatures: n})
 	r := httptest.NewRequest(http.MethodGet, "/wfs?"+gf+"TYPENAMES=points&OUTPUTFORMAT="+escape(format), nil)
 	b.ReportAllocs()

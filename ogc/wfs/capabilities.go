@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/internal/crs"
 	"github.com/tuiles/tuiles/ogc/ows"
 	"github.com/tuiles/tuiles/ogc/tileserve"
@@ -20,31 +21,32 @@ const (
 
 // serveCapabilities writes the capabilities of the negotiated version.
 func (h *Handler) serveCapabilities(c *call, s sections) error {
-	types, err := h.view().all()
+	vw := h.view(c.r.Context())
+	types, err := vw.all()
 	if err != nil {
 		return err
 	}
 	base := ows.BaseURL(c.r, h.opts.PublicURL) + "/wfs"
 	if c.v == v110 {
-		tileserve.WriteDocument(c.w, c.r, "text/xml; charset=utf-8", h.capabilities11(types, base))
+		tileserve.WriteDocument(c.w, c.r, "text/xml; charset=utf-8", h.capabilities11(vw.svc, types, base))
 		return nil
 	}
-	tileserve.WriteDocument(c.w, c.r, "application/xml; charset=utf-8", h.capabilities20(types, base, s))
+	tileserve.WriteDocument(c.w, c.r, "application/xml; charset=utf-8", h.capabilities20(vw.svc, types, base, s))
 	return nil
 }
 
 // capabilities20 writes WFS 2.0.0 capabilities (09-025r2 clause 8).
-func (h *Handler) capabilities20(types []*featureType, base string, s sections) []byte {
+func (h *Handler) capabilities20(svc catalog.Service, types []*featureType, base string, s sections) []byte {
 	d := newXMLDoc()
 	d.open("wfs:WFS_Capabilities", "version", "2.0.0",
 		"xmlns:wfs", nsWFS20, "xmlns:ows", nsOWS11, "xmlns:xlink", nsXLink, "xmlns:fes", nsFES20,
 		"xmlns:gml", nsGML32, "xmlns:"+Prefix, Namespace, "xmlns:xsi", nsXSI,
 		"xsi:schemaLocation", nsWFS20+" "+schemaWFS20)
 	if s.identification {
-		h.serviceIdentification(d, []string{"2.0.0", "1.1.0"})
+		serviceIdentification(d, svc, []string{"2.0.0", "1.1.0"})
 	}
 	if s.provider {
-		h.serviceProvider(d)
+		serviceProvider(d, svc)
 	}
 	if s.operations {
 		d.open("ows:OperationsMetadata")
@@ -137,14 +139,14 @@ func (h *Handler) capabilities20(types []*featureType, base string, s sections) 
 
 // capabilities11 writes WFS 1.1.0 capabilities (04-094 clause 13), where
 // ogc:Filter_Capabilities is mandatory and sections are not offered.
-func (h *Handler) capabilities11(types []*featureType, base string) []byte {
+func (h *Handler) capabilities11(svc catalog.Service, types []*featureType, base string) []byte {
 	d := newXMLDoc()
 	d.open("wfs:WFS_Capabilities", "version", "1.1.0",
 		"xmlns:wfs", nsWFS11, "xmlns:ows", nsOWS10, "xmlns:ogc", nsOGC, "xmlns:xlink", nsXLink,
 		"xmlns:gml", nsGML311, "xmlns:"+Prefix, Namespace, "xmlns:xsi", nsXSI,
 		"xsi:schemaLocation", nsWFS11+" "+schemaWFS11)
-	h.serviceIdentification(d, []string{"1.1.0"})
-	h.serviceProvider(d)
+	serviceIdentification(d, svc, []string{"1.1.0"})
+	serviceProvider(d, svc)
 	d.open("ows:OperationsMetadata")
 	operation := func(name string, params ...[]string) {
 		d.open("ows:Operation", "name", name)
@@ -204,8 +206,7 @@ func (h *Handler) capabilities11(types []*featureType, base string) []byte {
 }
 
 // serviceIdentification is the same element in OWS 1.0 and 1.1.
-func (h *Handler) serviceIdentification(d *xmlDoc, versions []string) {
-	svc := h.opts.Service
+func serviceIdentification(d *xmlDoc, svc catalog.Service, versions []string) {
 	d.open("ows:ServiceIdentification")
 	d.leaf("ows:Title", firstNonEmpty(svc.Title, "tuiles"))
 	if svc.Abstract != "" {
@@ -222,8 +223,7 @@ func (h *Handler) serviceIdentification(d *xmlDoc, versions []string) {
 }
 
 // serviceProvider is the same element in OWS 1.0 and 1.1.
-func (h *Handler) serviceProvider(d *xmlDoc) {
-	svc := h.opts.Service
+func serviceProvider(d *xmlDoc, svc catalog.Service) {
 	d.open("ows:ServiceProvider")
 	d.leaf("ows:ProviderName", firstNonEmpty(svc.Provider, svc.Title, "tuiles"))
 	if svc.ProviderURL != "" {

@@ -298,10 +298,11 @@ func newFixtureHandler(t testing.TB, mod ...func(*Options)) (*Handler, *fakeSour
 	t.Helper()
 	s := fixtureSource()
 	o := Options{
-		Layers:    func() []FeatureType { return fixtureTypes(s) },
-		PublicURL: "http://example.test/maps",
-		Service: catalog.Service{Title: "tuiles test", Abstract: "fixture", Keywords: []string{"test"},
-			Provider: "Tuiles & Co", ProviderURL: "http://example.test/", ContactEmail: "ops@example.test"},
+		Catalog: func(context.Context) ([]FeatureType, catalog.Service) {
+			return fixtureTypes(s), catalog.Service{Title: "tuiles test", Abstract: "fixture", Keywords: []string{"test"},
+				Provider: "Tuiles & Co", ProviderURL: "http://example.test/", ContactEmail: "ops@example.test"}
+		},
+		PublicURL:   "http://example.test/maps",
 		MaxFeatures: 100,
 	}
 	for _, m := range mod {

@@ -55,7 +55,7 @@ func (h *Handler) servePOST(c *call) error {
 		return &ows.Error{Code: ows.CodeOperationNotSupported, Locator: root.local, Status: http.StatusNotImplemented,
 			Message: "operation " + root.local + " does not exist in WFS " + c.v.String()}
 	}
-	vw := h.view()
+	vw := h.view(c.r.Context())
 	switch op {
 	case opDescribeFeatureType:
 		var names []string

@@ -9,6 +9,7 @@ import (
 
 	"github.com/twpayne/go-geom"
 
+	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/internal/crs"
 	"github.com/tuiles/tuiles/internal/xmlvalid"
 	"github.com/tuiles/tuiles/store"
@@ -44,7 +45,9 @@ func TestRealStore(t *testing.T) {
 	if err := lw.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h := NewHandler(Options{Layers: func() []FeatureType { return []FeatureType{{Name: "places", Source: st, Table: "places"}} }})
+	h := NewHandler(Options{Catalog: func(context.Context) ([]FeatureType, catalog.Service) {
+		return []FeatureType{{Name: "places", Source: st, Table: "places"}}, catalog.Service{}
+	}})
 	dft := string(mustOK(t, get(t, h, v2+"REQUEST=DescribeFeatureType&TYPENAMES=places")))
 	names := func(q string) string {
 		t.Helper()

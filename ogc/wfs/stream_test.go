@@ -2,6 +2,7 @@ package wfs
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tuiles/tuiles/catalog"
 )
 
 // TestErrorBeforeStreaming: a store failure on the first features, before
@@ -34,7 +37,9 @@ func TestErrorWhileStreaming(t *testing.T) {
 	big := bigSource(5000)
 	big.failAt = 4000
 	var logs bytes.Buffer
-	h := NewHandler(Options{Layers: func() []FeatureType { return []FeatureType{{Name: "points", Source: big, Table: "points"}} },
+	h := NewHandler(Options{Catalog: func(context.Context) ([]FeatureType, catalog.Service) {
+		return []FeatureType{{Name: "points", Source: big, Table: "points"}}, catalog.Service{}
+	},
 		MaxFeatures: 10000, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
@@ -75,7 +80,9 @@ func TestTimeout(t *testing.T) {
 func TestLargeResultStreams(t *testing.T) {
 	const n = 20000
 	big := bigSource(n)
-	h := NewHandler(Options{Layers: func() []FeatureType { return []FeatureType{{Name: "points", Source: big, Table: "points"}} },
+	h := NewHandler(Options{Catalog: func(context.Context) ([]FeatureType, catalog.Service) {
+		return []FeatureType{{Name: "points", Source: big, Table: "points"}}, catalog.Service{}
+	},
 		MaxFeatures: n})
 	w := get(t, h, gf+"TYPENAMES=points&OUTPUTFORMAT=json")
 	var fc geoJSONCollection

@@ -1,6 +1,7 @@
 package wfs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/ogc/ows"
 	"github.com/tuiles/tuiles/store"
 	"github.com/tuiles/tuiles/store/filter"
@@ -19,6 +21,7 @@ import (
 // the request's life.
 type view struct {
 	h      *Handler
+	svc    catalog.Service
 	types  []FeatureType
 	byName map[string]int
 	layers map[int]*featureType
@@ -41,9 +44,10 @@ type fieldRef struct {
 }
 
 // view reads the catalog snapshot in force.
-func (h *Handler) view() *view {
-	v := &view{h: h, byName: map[string]int{}, layers: map[int]*featureType{}}
-	for _, ft := range h.opts.Layers() {
+func (h *Handler) view(ctx context.Context) *view {
+	types, svc := h.opts.Catalog(ctx)
+	v := &view{h: h, svc: svc, byName: map[string]int{}, layers: map[int]*featureType{}}
+	for _, ft := range types {
 		if !isNCName(ft.Name) || ft.Source == nil {
 			continue
 		}

@@ -65,15 +65,14 @@ const DefaultMaxBodyBytes = 8 << 20
 
 // Options configures a Handler.
 type Options struct {
-	// Layers returns the feature types published by the catalog snapshot
-	// in force. It is called once per request, so a reload never mixes two
-	// snapshots in one answer.
-	Layers func() []FeatureType
+	// Catalog returns the feature types published by the catalog snapshot
+	// a request sees, and the service description of its capabilities. It
+	// is called once per request, so a reload never mixes two snapshots
+	// in one answer.
+	Catalog func(ctx context.Context) ([]FeatureType, catalog.Service)
 	// PublicURL is the URL clients reach the server at; empty means it is
 	// derived from each request (see ows.BaseURL). /wfs is appended.
 	PublicURL string
-	// Service describes the server in capabilities.
-	Service catalog.Service
 	// MaxFeatures caps the number of features of one response (the
 	// CountDefault constraint); 0 means DefaultMaxFeatures.
 	MaxFeatures int
@@ -124,8 +123,8 @@ func NewHandler(o Options) *Handler {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	if o.Layers == nil {
-		o.Layers = func() []FeatureType { return nil }
+	if o.Catalog == nil {
+		o.Catalog = func(context.Context) ([]FeatureType, catalog.Service) { return nil, catalog.Service{} }
 	}
 	return &Handler{opts: o, transformers: map[[2]crs.CRS]*crs.Transformer{}, infos: map[crs.CRS]crs.Info{}}
 }
@@ -246,7 +245,7 @@ func (h *Handler) serveKVP(c *call, kvp ows.KVP) error {
 		return &ows.Error{Code: ows.CodeOperationNotSupported, Locator: clip(request), Status: http.StatusNotImplemented,
 			Message: fmt.Sprintf("operation %s does not exist in WFS %s", clip(request), v)}
 	}
-	vw := h.view()
+	vw := h.view(c.r.Context())
 	switch op {
 	case opDescribeFeatureType:
 		req, err := parseDescribeKVP(kvp, v, vw)

@@ -37,7 +37,7 @@ type infoLayer struct {
 }
 
 func (h *Handler) getFeatureInfo(w http.ResponseWriter, r *http.Request, kvp ows.KVP, version string) {
-	c := h.catalog()
+	c := h.catalog(r.Context())
 	g, err := h.parseOptions().ParseGetFeatureInfo(kvp)
 	if err != nil {
 		if g.Map.Version != "" {

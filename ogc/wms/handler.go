@@ -135,11 +135,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *Handler) catalog() *catalog.Catalog {
+func (h *Handler) catalog(ctx context.Context) *catalog.Catalog {
 	if h.o.Catalog == nil {
 		return nil
 	}
-	return h.o.Catalog.Current()
+	return h.o.Catalog.For(ctx)
 }
 
 func (h *Handler) capabilities(w http.ResponseWriter, r *http.Request, version string) {
@@ -151,7 +151,7 @@ func (h *Handler) capabilities(w http.ResponseWriter, r *http.Request, version s
 		MaxWidth:   h.o.Limits.maxWidth(),
 		MaxHeight:  h.o.Limits.maxHeight(),
 	}
-	if c := h.catalog(); c != nil {
+	if c := h.catalog(r.Context()); c != nil {
 		in.Service = c.Service
 		in.Layers = h.layerTree(c, base)
 	}
@@ -352,7 +352,7 @@ func mapLayer(c *catalog.Catalog, name, style string) (render.Layer, error) {
 }
 
 func (h *Handler) getMap(w http.ResponseWriter, r *http.Request, kvp ows.KVP, version string) {
-	c := h.catalog()
+	c := h.catalog(r.Context())
 	m, err := h.parseOptions().ParseGetMap(kvp)
 	if err != nil {
 		if m.Version != "" {

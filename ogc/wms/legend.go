@@ -24,7 +24,7 @@ func legendRequest(l *catalog.Layer, rl render.Layer) render.LegendRequest {
 }
 
 func (h *Handler) getLegendGraphic(w http.ResponseWriter, r *http.Request, kvp ows.KVP, version string) {
-	c := h.catalog()
+	c := h.catalog(r.Context())
 	g, err := h.parseOptions().ParseGetLegendGraphic(kvp)
 	if err != nil {
 		h.writeException(w, r, ows.AsError(err), version)

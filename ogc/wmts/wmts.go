@@ -92,13 +92,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch {
 	case len(segs) == 2 && segs[1] == capabilitiesFile:
-		cat, err := h.current()
+		cat, err := h.current(r.Context())
 		if err != nil {
 			return err
 		}
 		return h.writeCapabilities(w, r, cat, allSections(), mediaTypeXML)
 	case len(segs) == 7:
-		cat, err := h.current()
+		cat, err := h.current(r.Context())
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (h *Handler) serveKVP(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		cat, err := h.current()
+		cat, err := h.current(r.Context())
 		if err != nil {
 			return err
 		}
@@ -150,7 +150,7 @@ func (h *Handler) serveKVP(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		cat, err := h.current()
+		cat, err := h.current(r.Context())
 		if err != nil {
 			return err
 		}
@@ -163,11 +163,11 @@ func (h *Handler) serveKVP(w http.ResponseWriter, r *http.Request) error {
 	return ows.OperationNotSupported(tileserve.Clip(request))
 }
 
-func (h *Handler) current() (*catalog.Catalog, error) {
+func (h *Handler) current(ctx context.Context) (*catalog.Catalog, error) {
 	if h.opts.Catalog == nil {
 		return nil, errNoCatalog()
 	}
-	cat := h.opts.Catalog.Current()
+	cat := h.opts.Catalog.For(ctx)
 	if cat == nil {
 		return nil, errNoCatalog()
 	}

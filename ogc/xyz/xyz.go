@@ -12,6 +12,7 @@
 package xyz
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -59,7 +60,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	segs = segs[1:]
 	switch {
 	case len(segs) == 3 && segs[2] == "tiles.json":
-		cat, err := h.current()
+		cat, err := h.current(r.Context())
 		if err != nil {
 			return err
 		}
@@ -69,7 +70,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		}
 		return h.serveTileJSON(w, r, l, ts)
 	case len(segs) == 5:
-		cat, err := h.current()
+		cat, err := h.current(r.Context())
 		if err != nil {
 			return err
 		}
@@ -78,8 +79,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	return tileserve.NotFound("no tile resource at this path")
 }
 
-func (h *Handler) current() (*catalog.Catalog, error) {
-	cat := h.opts.Catalog.Current()
+func (h *Handler) current(ctx context.Context) (*catalog.Catalog, error) {
+	cat := h.opts.Catalog.For(ctx)
 	if cat == nil {
 		return nil, &ows.Error{Code: ows.CodeNoApplicableCode, Status: http.StatusServiceUnavailable, Message: "no catalog is loaded"}
 	}

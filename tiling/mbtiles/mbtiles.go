@@ -421,6 +421,9 @@ func (s *Store) Vacuum(ctx context.Context) error {
 	return nil
 }
 
+// Path is the file the store was opened from.
+func (s *Store) Path() string { return s.path }
+
 // Metadata returns the metadata read at open or last set with SetMetadata,
 // with the zoom range and format filled in as described on Metadata. The
 // caller owns the returned value.

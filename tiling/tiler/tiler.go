@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -103,6 +104,10 @@ type Tiler struct {
 	queue     chan []mbtiles.KeyTile
 	writerErr chan error
 	closeOnce sync.Once
+	// detached, once set, stops every write to the cache; writeMu is held
+	// by the writer while it writes, so Detach can wait for the last one.
+	detached atomic.Bool
+	writeMu  sync.Mutex
 	// queued counts metatiles handed to the writer and not yet written
 	// (guarded by mu).
 	queued int
@@ -383,7 +388,7 @@ func (t *Tiler) checkSize(z, col, row int, data []byte) {
 // store keeps tiles in memory and queues them for the writer; it waits
 // when the queue is full.
 func (t *Tiler) store(ctx context.Context, tiles []mbtiles.KeyTile) error {
-	if t.o.Cache == nil || len(tiles) == 0 {
+	if t.o.Cache == nil || len(tiles) == 0 || t.detached.Load() {
 		return nil
 	}
 	t.mu.Lock()
@@ -433,6 +438,11 @@ func (t *Tiler) writer() {
 }
 
 func (t *Tiler) write(tiles []mbtiles.KeyTile) error {
+	t.writeMu.Lock()
+	defer t.writeMu.Unlock()
+	if t.detached.Load() {
+		return nil // dropped: the cache belongs to another tiler now
+	}
 	// Writes outlive requests; they get their own bound.
 	ctx, cancel := context.WithTimeout(context.Background(), RenderTimeout)
 	defer cancel()
@@ -474,6 +484,19 @@ func (t *Tiler) Flush(ctx context.Context) error {
 	default:
 		return nil
 	}
+}
+
+// Detach stops every write to the cache, dropping the tiles not written
+// yet, and returns once no write is under way. Tiles are still rendered
+// and served. A reload calls it on the old tiler of a cache the new
+// configuration empties (its style changed): the old tiler's renders,
+// still finishing for requests in flight, must not land in the emptied
+// cache.
+func (t *Tiler) Detach() {
+	t.detached.Store(true)
+	t.writeMu.Lock()
+	//lint:ignore SA2001 the empty critical section waits for the write in progress
+	t.writeMu.Unlock()
 }
 
 // Close flushes the pending writes and stops the writer; the cache itself

@@ -241,3 +241,29 @@ func TestVectorTiles(t *testing.T) {
 		t.Errorf("vector metatile %+v, want the tile alone", r)
 	}
 }
+
+// A detached tiler still serves what it renders but writes nothing more to
+// its cache.
+func TestDetachStopsWrites(t *testing.T) {
+	var calls atomic.Int64
+	tl, cache := newTiler(t, "WebMercatorQuad", groundPattern(&calls))
+	if _, err := tl.Tile(t.Context(), tl.key(4, 4, 8)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tl.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	tl.Detach()
+	if _, err := tl.Tile(t.Context(), tl.key(4, 0, 0)); err != nil {
+		t.Fatalf("a detached tiler must still serve: %v", err)
+	}
+	if err := tl.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cache.Tile(t.Context(), tl.key(4, 4, 8)); err != nil {
+		t.Errorf("the tile written before Detach is gone: %v", err)
+	}
+	if _, err := cache.Tile(t.Context(), tl.key(4, 0, 0)); !errors.Is(err, tiling.ErrNotFound) {
+		t.Errorf("a tile rendered after Detach reached the cache: %v", err)
+	}
+}
