@@ -40,6 +40,9 @@ type Service struct {
 // fields must not be modified once it is published through Live.
 type Catalog struct {
 	Service Service
+	// Built is when the catalog was made, to the second: documents
+	// generated from it (capabilities) are as old as it is.
+	Built   time.Time
 	layers  []*Layer
 	byName  map[string]*Layer
 	sets    []*tiling.TileMatrixSet
@@ -52,7 +55,7 @@ type Catalog struct {
 // New builds a catalog from layers, in the order given (capabilities keep
 // it). It checks that names are unique and that every tileset is usable.
 func New(service Service, layers []*Layer) (*Catalog, error) {
-	c := &Catalog{Service: service, byName: map[string]*Layer{}, setByID: map[string]*tiling.TileMatrixSet{}}
+	c := &Catalog{Service: service, Built: time.Now().Truncate(time.Second), byName: map[string]*Layer{}, setByID: map[string]*tiling.TileMatrixSet{}}
 	for _, l := range layers {
 		if l.Name == "" {
 			return nil, errors.New("catalog: a layer has no name")
@@ -346,4 +349,3 @@ func (ts *Tileset) Contains(k tiling.Key) bool {
 	r, ok := ts.Limit(k.Z)
 	return ok && r.Contains(k.Col, k.Row)
 }
-

@@ -41,6 +41,12 @@ func (l *Live) Current() *Catalog {
 // pinKey is the context key of a pinned catalog.
 type pinKey struct{}
 
+// Pinned returns the catalog a server pinned to ctx, or nil.
+func Pinned(ctx context.Context) *Catalog {
+	c, _ := ctx.Value(pinKey{}).(*Catalog)
+	return c
+}
+
 // For returns the catalog pinned to ctx, else the latest.
 func (l *Live) For(ctx context.Context) *Catalog {
 	if c, ok := ctx.Value(pinKey{}).(*Catalog); ok {

@@ -41,15 +41,20 @@ func (o HandlerOptions) WithDefaults() HandlerOptions {
 }
 
 // WriteDocument sends a document generated from the catalog (capabilities,
-// TileMap, TileJSON) with a strong ETag and Cache-Control: no-cache. Such a
-// document changes only when the catalog is reloaded or the request's base
-// URL differs, so clients that poll it revalidate every time and get 304s
-// until it does. HEAD and conditional requests are handled by
-// http.ServeContent.
+// TileMap, TileJSON) with a strong ETag, Cache-Control: no-cache, and, when
+// the request has a pinned catalog, Last-Modified: the time that catalog
+// was built. Such a document changes only when the catalog is reloaded or
+// the request's base URL differs, so clients that poll it revalidate every
+// time and get 304s until it does. HEAD and conditional requests
+// (If-None-Match, If-Modified-Since) are handled by http.ServeContent.
 func WriteDocument(w http.ResponseWriter, r *http.Request, contentType string, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", "no-cache")
 	h.Set("ETag", ETag(body))
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+	var modified time.Time
+	if c := catalog.Pinned(r.Context()); c != nil {
+		modified = c.Built
+	}
+	http.ServeContent(w, r, "", modified, bytes.NewReader(body))
 }

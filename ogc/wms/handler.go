@@ -16,6 +16,7 @@ import (
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/internal/crs"
 	"github.com/tuiles/tuiles/ogc/ows"
+	"github.com/tuiles/tuiles/ogc/tileserve"
 	"github.com/tuiles/tuiles/render"
 	"github.com/tuiles/tuiles/styles"
 )
@@ -159,7 +160,7 @@ func (h *Handler) capabilities(w http.ResponseWriter, r *http.Request, version s
 	if version == Version111 {
 		body, ct = Capabilities111(in), CapabilitiesContentType111
 	}
-	write(w, r, http.StatusOK, ct, body)
+	tileserve.WriteDocument(w, r, ct, body)
 }
 
 // layerTree lists the WMS layers under the root layer: groups with their
