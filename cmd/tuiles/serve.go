@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,9 +32,11 @@ import (
 )
 
 type serveArgs struct {
-	config string
-	listen string
-	log    logFlags
+	config  string
+	listen  string
+	tlsCert string
+	tlsKey  string
+	log     logFlags
 }
 
 func serveFlags() (*flag.FlagSet, *serveArgs) {
@@ -40,6 +44,8 @@ func serveFlags() (*flag.FlagSet, *serveArgs) {
 	fs := newFlagSet("serve", " [--config FILE] [--listen ADDR]")
 	fs.StringVar(&a.config, "config", "", "configuration file (default: the bundled demo, "+demoConfig+")")
 	fs.StringVar(&a.listen, "listen", "", "address to listen on, overriding server.listen (default "+config.DefaultListen+")")
+	fs.StringVar(&a.tlsCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS and HTTP/2; overrides server.tls_cert")
+	fs.StringVar(&a.tlsKey, "tls-key", "", "PEM private key file of --tls-cert; overrides server.tls_key")
 	a.log.register(fs, "info")
 	return fs, a
 }
@@ -115,7 +121,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if a.listen != "" {
 		listen = a.listen
 	}
-	srv := newServer(cfg, live, sh.renderer, sh.registry, listen, log)
+	certFile, keyFile := cmp.Or(a.tlsCert, cfg.Resolve(cfg.Server.TLSCert)), cmp.Or(a.tlsKey, cfg.Resolve(cfg.Server.TLSKey))
+	if (certFile == "") != (keyFile == "") {
+		fmt.Fprintln(stderr, "tuiles serve: HTTPS needs both a certificate and a key (--tls-cert and --tls-key, or server.tls_cert and server.tls_key)")
+		return exitUsage
+	}
+	var tlsConfig *tls.Config
+	if certFile != "" {
+		if tlsConfig, err = server.LoadTLS(certFile, keyFile); err != nil {
+			fmt.Fprintf(stderr, "tuiles serve: %v\n", err)
+			return exitError
+		}
+	}
+	srv := newServer(cfg, live, sh.renderer, sh.registry, listen, tlsConfig, log)
 	log.Info("serving", "config", path, "layers", len(b.catalog.Layers()), "pid", os.Getpid())
 	if err := srv.ListenAndServe(ctx); err != nil {
 		log.Error("server stopped", "err", err)
@@ -125,7 +143,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // newServer wires the protocol handlers and the HTTP server.
-func newServer(cfg *config.Config, src catalog.Source, renderer *render.Renderer, reg *prometheus.Registry, listen string, log *slog.Logger) *server.Server {
+func newServer(cfg *config.Config, src catalog.Source, renderer *render.Renderer, reg *prometheus.Registry, listen string, tlsConfig *tls.Config, log *slog.Logger) *server.Server {
 	// One tile responder for every protocol, so its cache of empty tiles
 	// is shared.
 	tiles := tileserve.New(log)
@@ -171,6 +189,7 @@ func newServer(cfg *config.Config, src catalog.Source, renderer *render.Renderer
 		RateLimits:   rateLimits(cfg.Server.RateLimits.ByService()),
 		TrustProxy:   cfg.Server.TrustProxy,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes,
+		TLS:          tlsConfig,
 		Logger:       log,
 	})
 }

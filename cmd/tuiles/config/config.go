@@ -121,6 +121,10 @@ type Server struct {
 	TrustProxy bool       `yaml:"trust_proxy"`
 	// MaxBodyBytes bounds request bodies (WFS POST); larger ones get 413.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// TLSCert and TLSKey are PEM files: with them the server speaks HTTPS
+	// and HTTP/2 (relative paths are to the configuration file).
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
 }
 
 // RateLimits are the per-client limits of each service; a zero rate is no
