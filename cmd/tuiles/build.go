@@ -44,6 +44,8 @@ type built struct {
 	stores   []*mbtiles.Store
 	// features is the feature store, opened when a layer names a table.
 	features *store.Store
+	// unavailable names the layers left out of a lenient build.
+	unavailable []string
 }
 
 // Close closes every store.
@@ -85,7 +87,22 @@ type builder struct {
 // problems already). With problems, the catalog is nil but the stores that
 // did open are still in the result, to be closed.
 func buildCatalog(ctx context.Context, cfg *config.Config, log *slog.Logger, include func(i int) bool) (*built, config.Problems) {
-	return buildWith(ctx, cfg, log, include, newShared(cfg, log), nil)
+	return buildWith(ctx, cfg, log, newShared(cfg, log), buildOptions{include: include})
+}
+
+// buildOptions tune buildWith for a running server.
+type buildOptions struct {
+	// include, when not nil, selects the layers to build.
+	include func(i int) bool
+	// beforeTruncate, when set, is called with the path of a stale
+	// rendered cache before it is emptied.
+	beforeTruncate func(path string)
+	// lenient leaves out a layer whose data, style or cache cannot be
+	// opened (missing, corrupt or locked file), logging why, instead of
+	// failing the whole build: one broken file must not take down the
+	// other layers of a running server. A configuration that builds no
+	// layer at all still fails.
+	lenient bool
 }
 
 // shared is what outlives a reload: the renderer, whose concurrency
@@ -114,10 +131,10 @@ func newShared(cfg *config.Config, log *slog.Logger) *shared {
 }
 
 // buildWith is buildCatalog with the renderer and metrics of a running
-// server; beforeTruncate, when set, is called before a stale rendered
-// cache is emptied.
-func buildWith(ctx context.Context, cfg *config.Config, log *slog.Logger, include func(i int) bool, sh *shared, beforeTruncate func(path string)) (*built, config.Problems) {
-	b := &builder{cfg: cfg, log: log, beforeTruncate: beforeTruncate, toSet: map[string]*crs.Transformer{}, out: &built{
+// server.
+func buildWith(ctx context.Context, cfg *config.Config, log *slog.Logger, sh *shared, o buildOptions) (*built, config.Problems) {
+	include := o.include
+	b := &builder{cfg: cfg, log: log, beforeTruncate: o.beforeTruncate, toSet: map[string]*crs.Transformer{}, out: &built{
 		registry: sh.registry,
 		metrics:  sh.metrics,
 		renderer: sh.renderer,
@@ -131,12 +148,24 @@ func buildWith(ctx context.Context, cfg *config.Config, log *slog.Logger, includ
 			b.ps = append(b.ps, config.Problem{File: cfg.File(), Msg: "interrupted: " + err.Error()})
 			break
 		}
-		if l := b.layer(ctx, i); l != nil {
+		before := len(b.ps)
+		l := b.layer(ctx, i)
+		if o.lenient && len(b.ps) > before {
+			name := cfg.Layers[i].Name
+			b.log.Error("layer left out: its data cannot be served", "layer", name, "problems", problemText(b.ps[before:]))
+			b.out.unavailable = append(b.out.unavailable, name)
+			b.ps = b.ps[:before]
+			continue
+		}
+		if l != nil {
 			layers = append(layers, l)
 		}
 	}
 	if len(b.ps) > 0 {
 		return b.out, b.ps
+	}
+	if o.lenient && len(layers) == 0 && len(cfg.Layers) > 0 {
+		return b.out, config.Problems{cfg.Problemf("layers", "no layer could be built: the data of every layer is unavailable")}
 	}
 	s := cfg.Service
 	cat, err := catalog.New(catalog.Service{
@@ -156,9 +185,10 @@ func buildWith(ctx context.Context, cfg *config.Config, log *slog.Logger, includ
 		var groups []catalog.Group
 		for _, g := range cfg.WMS.Groups {
 			members := g.Layers
-			if include != nil {
-				// Only some layers were built (check, seed): groups keep
-				// the members that were.
+			if include != nil || len(b.out.unavailable) > 0 {
+				// Only some layers were built (check, seed, or layers
+				// left out for their data): groups keep the members that
+				// were.
 				members = nil
 				for _, name := range g.Layers {
 					if _, ok := cat.LayerFor(catalog.WMS, name); ok {

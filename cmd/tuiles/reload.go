@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"strings"
@@ -40,7 +41,7 @@ func (r *reloader) reload(ctx context.Context) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.log.Info("reloading the configuration", "config", r.path)
-	cfg, err := config.Load(r.path)
+	cfg, include, err := loadServing(r.path, r.log)
 	if err != nil {
 		r.log.Error("configuration refused; the one in force stays", "config", r.path, "problems", problemText(err))
 		return false
@@ -56,7 +57,7 @@ func (r *reloader) reload(ctx context.Context) bool {
 			}
 		}
 	}
-	b, problems := buildWith(ctx, cfg, r.log, nil, r.sh, detach)
+	b, problems := buildWith(ctx, cfg, r.log, r.sh, buildOptions{include: include, beforeTruncate: detach, lenient: true})
 	if len(problems) > 0 {
 		if err := b.Close(); err != nil {
 			r.log.Error("closing the refused configuration's stores", "err", err)
@@ -115,6 +116,25 @@ func restartOnly(old, cur *config.Config) []string {
 		}
 	}
 	return keys
+}
+
+// loadServing loads the configuration for a server: like config.Load, but
+// a configuration whose only problems are files that cannot be used now
+// (a missing MBTiles, style or raster) is accepted, those problems logged
+// and their layers left out by the include function returned.
+func loadServing(path string, log *slog.Logger) (*config.Config, func(i int) bool, error) {
+	cfg, err := config.Load(path)
+	if err == nil {
+		return cfg, nil, nil
+	}
+	var ps config.Problems
+	if cfg == nil || !errors.As(err, &ps) || !ps.OnlyUnavailable() {
+		return nil, nil, err
+	}
+	for _, p := range ps {
+		log.Error("layer left out: its data cannot be served", "problem", p.Error())
+	}
+	return cfg, func(i int) bool { return !ps.About(fmt.Sprintf("layers[%d]", i)) }, nil
 }
 
 // problemText joins configuration problems into one log value.

@@ -80,13 +80,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitError
 		}
 	}
-	cfg, err := config.Load(path)
+	cfg, include, err := loadServing(path, log)
 	if err != nil {
 		printProblems(stderr, err)
 		return exitError
 	}
 	sh := newShared(cfg, log)
-	b, problems := buildWith(ctx, cfg, log, nil, sh, nil)
+	b, problems := buildWith(ctx, cfg, log, sh, buildOptions{include: include, lenient: true})
 	if len(problems) > 0 {
 		if err := b.Close(); err != nil {
 			log.Error("closing the tile caches", "err", err)

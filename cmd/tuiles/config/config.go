@@ -570,7 +570,7 @@ func (c *Config) validate() Problems {
 	}
 	if c.Store != "" {
 		if fi, err := os.Stat(c.Resolve(c.Store)); err != nil {
-			ps = append(ps, c.Problemf("store", "store %s: %v (create it with tuiles import)", c.Resolve(c.Store), unwrapPath(err)))
+			ps = append(ps, unavailable(c.Problemf("store", "store %s: %v (create it with tuiles import)", c.Resolve(c.Store), unwrapPath(err))))
 		} else if !fi.Mode().IsRegular() {
 			ps = append(ps, c.Problemf("store", "store %s is not a regular file", c.Resolve(c.Store)))
 		}
@@ -795,14 +795,14 @@ func (c *Config) validateLayer(i int, names map[string]int) Problems {
 	for j, st := range l.Styles {
 		at := fmt.Sprintf("%s.styles[%d]", p, j)
 		if fi, err := os.Stat(c.Resolve(st)); err != nil {
-			ps = append(ps, c.problemAt(at, p+".styles", "style %s: %v", c.Resolve(st), unwrapPath(err)))
+			ps = append(ps, unavailable(c.problemAt(at, p+".styles", "style %s: %v", c.Resolve(st), unwrapPath(err))))
 		} else if !fi.Mode().IsRegular() {
 			ps = append(ps, c.problemAt(at, p+".styles", "style %s is not a regular file", c.Resolve(st)))
 		}
 	}
 	if l.Data.Raster != "" {
 		if _, err := os.Stat(c.Resolve(l.Data.Raster)); err != nil {
-			add(p+".data.raster", "raster %s: %v", c.Resolve(l.Data.Raster), unwrapPath(err))
+			ps = append(ps, unavailable(c.Problemf(p+".data.raster", "raster %s: %v", c.Resolve(l.Data.Raster), unwrapPath(err))))
 		}
 		if l.Data.MBTiles == "" && l.Data.Table == "" {
 			return ps
@@ -837,9 +837,9 @@ func (c *Config) validateLayer(i int, names map[string]int) Problems {
 			fi, err := os.Stat(c.Resolve(file))
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
-				add(dataKey, "MBTiles file %s does not exist", c.Resolve(file))
+				ps = append(ps, unavailable(c.Problemf(dataKey, "MBTiles file %s does not exist", c.Resolve(file))))
 			case err != nil:
-				add(dataKey, "MBTiles file %s: %v", c.Resolve(file), err)
+				ps = append(ps, unavailable(c.Problemf(dataKey, "MBTiles file %s: %v", c.Resolve(file), err)))
 			case !fi.Mode().IsRegular():
 				add(dataKey, "MBTiles file %s is not a regular file", c.Resolve(file))
 			}

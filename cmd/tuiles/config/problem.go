@@ -21,6 +21,26 @@ type Problem struct {
 	// empty for problems with the file as a whole.
 	Key string
 	Msg string
+	// Unavailable marks a sound setting naming a file that cannot be used
+	// now (missing): a server leaves the layer out rather than refusing
+	// the whole configuration.
+	Unavailable bool
+}
+
+func unavailable(p Problem) Problem {
+	p.Unavailable = true
+	return p
+}
+
+// OnlyUnavailable tells whether every problem is about a file that cannot
+// be used now, none about the configuration itself.
+func (ps Problems) OnlyUnavailable() bool {
+	for _, p := range ps {
+		if !p.Unavailable {
+			return false
+		}
+	}
+	return true
 }
 
 // Error formats the problem as file:line:col: key: message, leaving out the
