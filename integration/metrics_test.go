@@ -49,6 +49,11 @@ func TestMetrics(t *testing.T) {
 		`tuiles_http_requests_total{layer="",request="GetMap",service="wms",status="400"}`,
 		`tuiles_http_request_duration_seconds_count{request="GetMap",service="wms"}`,
 		`tuiles_http_response_bytes_total{service="wfs"}`,
+		`tuiles_render_seconds_count{outcome="ok"}`,
+		`tuiles_render_queue_seconds_count`,
+		`tuiles_render_features_total`,
+		`tuiles_store_query_seconds_count{outcome="ok",table="departements"}`,
+		`tuiles_store_rows_total{table="departements"}`,
 	} {
 		if after[series] <= before[series] {
 			t.Errorf("%s did not grow: %v → %v", series, before[series], after[series])

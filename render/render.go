@@ -117,12 +117,26 @@ type Options struct {
 	// DefaultQueuePerSlot times MaxConcurrent; negative: none); beyond,
 	// Render fails with ErrBusy. Waiting counts in Timeout.
 	MaxConcurrent, MaxQueue int
+	// Observe, when set, is told about every map drawn (or failed) by
+	// Render, for metrics.
+	Observe func(Stats)
+}
+
+// Stats describe one Render call.
+type Stats struct {
+	// Wait is the time spent waiting for a render slot, Draw the time
+	// spent drawing once it had one.
+	Wait, Draw time.Duration
+	// Features counts the features read and drawn, all layers together.
+	Features int
+	Err      error
 }
 
 // Renderer draws requests. It is safe for concurrent use; it holds no
 // per-request state.
 type Renderer struct {
 	log         *slog.Logger
+	observe     func(Stats)
 	maxPixels   int
 	maxFeatures int
 	timeout     time.Duration
@@ -135,7 +149,7 @@ type Renderer struct {
 
 // New returns a Renderer with opts.
 func New(opts Options) *Renderer {
-	r := &Renderer{log: opts.Logger, maxPixels: opts.MaxPixels, maxFeatures: opts.MaxFeatures, timeout: opts.Timeout}
+	r := &Renderer{log: opts.Logger, observe: opts.Observe, maxPixels: opts.MaxPixels, maxFeatures: opts.MaxFeatures, timeout: opts.Timeout}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -271,18 +285,29 @@ func (r *Renderer) withTimeout(ctx context.Context) (context.Context, context.Ca
 // Render draws req. The image is in non-premultiplied colours, with
 // transparent pixels where nothing was drawn when req.Transparent is set.
 // It stops with ctx.Err() when ctx is cancelled.
-func (r *Renderer) Render(ctx context.Context, req Request) (*image.NRGBA, error) {
+func (r *Renderer) Render(ctx context.Context, req Request) (img *image.NRGBA, err error) {
 	v, err := r.validate(&req)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := r.withTimeout(ctx)
 	defer cancel()
+	start := time.Now()
 	release, err := r.acquire(ctx)
 	if err != nil {
+		if r.observe != nil {
+			r.observe(Stats{Wait: time.Since(start), Err: err})
+		}
 		return nil, err
 	}
 	defer release()
+	budget := r.maxFeatures
+	if r.observe != nil {
+		drawing := time.Now()
+		defer func() {
+			r.observe(Stats{Wait: drawing.Sub(start), Draw: time.Since(drawing), Features: r.maxFeatures - budget, Err: err})
+		}()
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -296,7 +321,6 @@ func (r *Renderer) Render(ctx context.Context, req Request) (*image.NRGBA, error
 	if r.fonts != nil {
 		lab = &labeler{fonts: r.fonts, k: v.symScale, w: v.w, h: v.h, area: req.LabelArea}
 	}
-	budget := r.maxFeatures
 	for i, l := range req.Layers {
 		if l.Raster != "" {
 			if err := r.drawRaster(ctx, c, v, req.CRS, l); err != nil {

@@ -55,7 +55,16 @@ func (s *Store) Features(ctx context.Context, q Query) iter.Seq2[Feature, error]
 			yield(Feature{}, err)
 			return
 		}
-		if err := p.run(ctx, s.rdb, yield); err != nil {
+		start, rows := time.Now(), int64(0)
+		counted := func(f Feature, err error) bool {
+			rows++
+			return yield(f, err)
+		}
+		err = p.run(ctx, s.rdb, counted)
+		if s.observe != nil {
+			s.observe(QueryStats{Table: q.Layer, Rows: rows, Elapsed: time.Since(start), Err: err})
+		}
+		if err != nil {
 			yield(Feature{}, fmt.Errorf("query layer %q: %w", q.Layer, err))
 		}
 	}
@@ -64,22 +73,24 @@ func (s *Store) Features(ctx context.Context, q Query) iter.Seq2[Feature, error]
 // Count returns how many features match q, ignoring Offset and Limit: with
 // COUNT(*) in SQL when the filter translates exactly, else by evaluating
 // the candidates one by one.
-func (s *Store) Count(ctx context.Context, q Query) (int64, error) {
+func (s *Store) Count(ctx context.Context, q Query) (n int64, err error) {
 	q.Offset, q.Limit, q.SortBy = 0, 0, nil
 	q.Properties = []string{}
 	p, err := s.plan(q)
 	if err != nil {
 		return 0, err
 	}
+	if s.observe != nil {
+		start := time.Now()
+		defer func() { s.observe(QueryStats{Table: q.Layer, Rows: n, Elapsed: time.Since(start), Err: err}) }()
+	}
 	if p.exact {
-		var n int64
 		err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM `+quote(p.l.Name)+p.whereClause(), p.args...).Scan(&n)
 		if err != nil {
 			return 0, fmt.Errorf("count layer %q: %w", q.Layer, ctxErr(ctx, err))
 		}
 		return n, nil
 	}
-	var n int64
 	err = p.run(ctx, s.rdb, func(Feature, error) bool { n++; return true })
 	if err != nil {
 		return 0, fmt.Errorf("count layer %q: %w", q.Layer, err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -485,3 +486,30 @@ func TestConcurrentReaders(t *testing.T) {
 }
 
 func nan() float64 { return math.NaN() }
+
+// Observe hears of every query with its table and rows.
+func TestObserveQueries(t *testing.T) {
+	var seen []QueryStats
+	path := filepath.Join(t.TempDir(), "store.gpkg")
+	s, err := Open(context.Background(), path, Options{Observe: func(q QueryStats) { seen = append(seen, q) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	feats := []Feature{
+		{Geometry: geom.NewPointFlat(geom.XYZ, []float64{1, 2, 3}), Properties: []any{"a", int64(1), 1.0, false, nil, nil, nil, "x"}},
+		{Geometry: geom.NewPointFlat(geom.XYZ, []float64{4, 5, 6}), Properties: []any{"b", int64(2), 2.0, true, nil, nil, nil, "y"}},
+	}
+	writeLayer(t, s, allKinds, Create, feats)
+	seen = nil
+	if got := collect(t, s.Features(context.Background(), Query{Layer: allKinds.Name})); len(got) != 2 {
+		t.Fatalf("%d features", len(got))
+	}
+	if n, err := s.Count(context.Background(), Query{Layer: allKinds.Name}); err != nil || n != 2 {
+		t.Fatalf("count %d, %v", n, err)
+	}
+	_ = streamErr(s.Features(context.Background(), Query{Layer: "no_such_layer"}))
+	if len(seen) != 2 || seen[0].Table != allKinds.Name || seen[0].Rows != 2 || seen[1].Rows != 2 || seen[0].Err != nil {
+		t.Errorf("observed %+v", seen)
+	}
+}

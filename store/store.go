@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/twpayne/go-geom"
 
@@ -32,6 +33,21 @@ type Options struct {
 	// MaxReaders bounds the concurrent read connections (queries being
 	// streamed at once); 0 means max(4, GOMAXPROCS).
 	MaxReaders int
+	// Observe, when set, is told about every feature query (Features,
+	// Count) once it ends, for metrics.
+	Observe func(QueryStats)
+}
+
+// QueryStats describe one query of the store.
+type QueryStats struct {
+	// Table is the layer queried.
+	Table string
+	// Rows counts the features yielded (Features) or counted (Count).
+	Rows int64
+	// Elapsed runs from the query's start to its last row; since rows
+	// stream to the caller, it includes the caller's work between rows.
+	Elapsed time.Duration
+	Err     error
 }
 
 // Store is one GeoPackage file. Its methods are safe for concurrent use:
@@ -39,11 +55,13 @@ type Options struct {
 // write connection, so one LayerWriter runs at a time (others wait) while
 // reads go on against the last committed state (WAL journal).
 type Store struct {
-	path   string
-	log    *slog.Logger
-	rdb    *sql.DB // read pool
-	wdb    *sql.DB // single write connection; nil when read-only
-	layers atomic.Pointer[layerSet]
+	path string
+	log  *slog.Logger
+	// observe receives query statistics (Options.Observe); may be nil.
+	observe func(QueryStats)
+	rdb     *sql.DB // read pool
+	wdb     *sql.DB // single write connection; nil when read-only
+	layers  atomic.Pointer[layerSet]
 	// reloadMu serialises Reload: two commits reloading concurrently must
 	// not let the older read of the layer list be stored last.
 	reloadMu sync.Mutex
@@ -75,7 +93,7 @@ type layerInfo struct {
 // reads its layer list. A new file is a valid, empty GeoPackage 1.3. Close
 // the Store when done.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
-	s := &Store{path: path, log: opts.Logger}
+	s := &Store{path: path, log: opts.Logger, observe: opts.Observe}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -40,7 +40,7 @@ type built struct {
 	caches map[*tiler.Tiler]*mbtiles.Store
 	// registry holds the metrics of everything built (served at /metrics).
 	registry *prometheus.Registry
-	metrics  *tileMetrics
+	metrics  *serveMetrics
 	stores   []*mbtiles.Store
 	// features is the feature store, opened when a layer names a table.
 	features *store.Store
@@ -111,16 +111,18 @@ type buildOptions struct {
 type shared struct {
 	renderer *render.Renderer
 	registry *prometheus.Registry
-	metrics  *tileMetrics
+	metrics  *serveMetrics
 }
 
 func newShared(cfg *config.Config, log *slog.Logger) *shared {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := newServeMetrics(reg)
 	return &shared{
 		registry: reg,
-		metrics:  newTileMetrics(reg),
+		metrics:  m,
 		renderer: render.New(render.Options{
+			Observe:       m.observeRender,
 			Logger:        log,
 			MaxFeatures:   cfg.WMS.MaxFeatures,
 			Timeout:       time.Duration(cfg.WMS.Timeout),

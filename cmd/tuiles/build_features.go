@@ -19,7 +19,7 @@ func (b *builder) featureStore(ctx context.Context) (*store.Store, error) {
 	if b.out.features != nil {
 		return b.out.features, nil
 	}
-	s, err := store.Open(ctx, b.cfg.Resolve(b.cfg.Store), store.Options{ReadOnly: true, Logger: b.log})
+	s, err := store.Open(ctx, b.cfg.Resolve(b.cfg.Store), store.Options{ReadOnly: true, Logger: b.log, Observe: b.out.metrics.observeQuery})
 	if err != nil {
 		return nil, err
 	}

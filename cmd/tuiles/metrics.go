@@ -1,21 +1,38 @@
 package main
 
 import (
+	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tuiles/tuiles/render"
+	"github.com/tuiles/tuiles/store"
 )
 
-// tileMetrics counts rendered-tile cache hits and misses per layer and
-// tile matrix set, and times metatile renders per layer. Layers and sets
-// come from the configuration, so the series are bounded.
-type tileMetrics struct {
+// serveMetrics are the metrics of the data behind the protocols:
+// rendered-tile cache hits and misses per layer and tile matrix set,
+// metatile render times per layer, maps drawn (queue wait, draw time,
+// features), and feature store queries per table (time, rows). Layers,
+// sets and tables come from the configuration, so the series are bounded.
+type serveMetrics struct {
 	cache  *prometheus.CounterVec
 	render *prometheus.HistogramVec
+	// Maps drawn (WMS, metatiles) and store queries.
+	drawSeconds   *prometheus.HistogramVec
+	waitSeconds   prometheus.Histogram
+	drawnFeatures prometheus.Counter
+	querySeconds  *prometheus.HistogramVec
+	queryRows     *prometheus.CounterVec
 }
 
-func newTileMetrics(reg prometheus.Registerer) *tileMetrics {
-	m := &tileMetrics{
+// latencyBuckets span a cached answer to a timed-out render.
+func latencyBuckets() []float64 {
+	return []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+}
+
+func newServeMetrics(reg prometheus.Registerer) *serveMetrics {
+	m := &serveMetrics{
 		cache: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tuiles_tile_cache_requests_total",
 			Help: "Rendered tiles asked for, by layer, tile matrix set and result (hit: from the cache; miss: rendered).",
@@ -25,12 +42,58 @@ func newTileMetrics(reg prometheus.Registerer) *tileMetrics {
 			Help:    "Time to render a metatile (or a vector tile), by layer and outcome.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"layer", "outcome"}),
+		drawSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "tuiles_render_seconds",
+			Help:    "Time spent drawing a map (WMS GetMap, rendered metatile) once it had a render slot, by outcome (ok, error).",
+			Buckets: latencyBuckets(),
+		}, []string{"outcome"}),
+		waitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "tuiles_render_queue_seconds",
+			Help:    "Time a map waited for a render slot (server.max_renders).",
+			Buckets: latencyBuckets(),
+		}),
+		drawnFeatures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tuiles_render_features_total",
+			Help: "Features read and drawn into maps.",
+		}),
+		querySeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "tuiles_store_query_seconds",
+			Help:    "Feature store queries, from start to last row (rows stream to their consumer), by table and outcome.",
+			Buckets: latencyBuckets(),
+		}, []string{"table", "outcome"}),
+		queryRows: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tuiles_store_rows_total",
+			Help: "Features read from the feature store, by table.",
+		}, []string{"table"}),
 	}
-	reg.MustRegister(m.cache, m.render)
+	reg.MustRegister(m.cache, m.render, m.drawSeconds, m.waitSeconds, m.drawnFeatures, m.querySeconds, m.queryRows)
 	return m
 }
 
-func (m *tileMetrics) onTile(layer, set string) func(bool) {
+func outcome(err error) string {
+	if err != nil {
+		return "error"
+	}
+	return "ok"
+}
+
+// observeRender records a map drawn by the renderer.
+func (m *serveMetrics) observeRender(s render.Stats) {
+	m.waitSeconds.Observe(s.Wait.Seconds())
+	if errors.Is(s.Err, render.ErrBusy) {
+		return // refused: nothing was drawn
+	}
+	m.drawSeconds.WithLabelValues(outcome(s.Err)).Observe(s.Draw.Seconds())
+	m.drawnFeatures.Add(float64(s.Features))
+}
+
+// observeQuery records a store query.
+func (m *serveMetrics) observeQuery(q store.QueryStats) {
+	m.querySeconds.WithLabelValues(q.Table, outcome(q.Err)).Observe(q.Elapsed.Seconds())
+	m.queryRows.WithLabelValues(q.Table).Add(float64(q.Rows))
+}
+
+func (m *serveMetrics) onTile(layer, set string) func(bool) {
 	hit := m.cache.WithLabelValues(layer, set, "hit")
 	miss := m.cache.WithLabelValues(layer, set, "miss")
 	return func(h bool) {
@@ -42,7 +105,7 @@ func (m *tileMetrics) onTile(layer, set string) func(bool) {
 	}
 }
 
-func (m *tileMetrics) onRender(layer string) func(time.Duration, error) {
+func (m *serveMetrics) onRender(layer string) func(time.Duration, error) {
 	ok := m.render.WithLabelValues(layer, "ok")
 	failed := m.render.WithLabelValues(layer, "error")
 	return func(d time.Duration, err error) {
