@@ -3,18 +3,26 @@ package integration
 import (
 	"bufio"
 	"bytes"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 )
 
-// scrape reads /metrics into series → value.
+// scrape reads the demo server's /metrics into series → value.
 func scrape(t *testing.T) map[string]float64 {
 	t.Helper()
-	resp, body := get(t, "/metrics")
-	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
-		t.Fatalf("/metrics: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	return scrapeAt(t, demo.base)
+}
+
+// scrapeAt reads the /metrics of the server at base.
+func scrapeAt(t *testing.T, base string) map[string]float64 {
+	t.Helper()
+	status, header, text := fetch(t, http.MethodGet, base+"/metrics", "", nil)
+	if status != 200 || !strings.HasPrefix(header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("/metrics: %d %s", status, header.Get("Content-Type"))
 	}
+	body := []byte(text)
 	out := map[string]float64{}
 	sc := bufio.NewScanner(bytes.NewReader(body))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)

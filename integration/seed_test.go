@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -372,5 +373,42 @@ func TestCacheTruncateCoverage(t *testing.T) {
 	}
 	if v := runTuiles(t, "cache", "verify", cache); !strings.Contains(v, "ok: ") {
 		t.Errorf("verify: %s", v)
+	}
+}
+
+// A layer with tiles.seed_max_zoom is seeded by the server itself, in the
+// background, with its progress in /metrics; the tiles it rendered are
+// then served from the cache.
+func TestBackgroundSeedInServe(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "tuiles.yaml")
+	text := departementsConfig(filepath.Join(demo.root, "testdata/demo/styles/departements.sld"), filepath.Join(dir, "cache.mbtiles"), "max_zoom: 12, seed_max_zoom: 6")
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := startServe(t, cfg)
+	waitFor(t, p, "background seed done")
+	m := scrapeAt(t, p.base)
+	total := m[`tuiles_seed_tiles{layer="departements",state="total",tile_matrix_set="WebMercatorQuad"}`]
+	rendered := m[`tuiles_seed_tiles{layer="departements",state="rendered",tile_matrix_set="WebMercatorQuad"}`]
+	empty := m[`tuiles_seed_tiles{layer="departements",state="empty",tile_matrix_set="WebMercatorQuad"}`]
+	if total == 0 || rendered == 0 || rendered+empty > total {
+		t.Fatalf("seed metrics: total %v, rendered %v, empty %v", total, rendered, empty)
+	}
+	tiles := allTiles(t, filepath.Join(dir, "cache.mbtiles"))
+	maxZ := 0
+	for k := range tiles {
+		maxZ = max(maxZ, k.Z)
+	}
+	if float64(len(tiles)) < rendered || maxZ != 6 {
+		t.Errorf("%d tiles in the cache up to zoom %d, %v rendered by the seed", len(tiles), maxZ, rendered)
+	}
+	before := m[`tuiles_tile_cache_requests_total{layer="departements",result="hit",tile_matrix_set="WebMercatorQuad"}`]
+	if status, _, _ := fetch(t, http.MethodGet, p.base+"/tiles/departements/WebMercatorQuad/6/32/22.png", "", nil); status != http.StatusOK {
+		t.Fatalf("tile: %d", status)
+	}
+	after := scrapeAt(t, p.base)[`tuiles_tile_cache_requests_total{layer="departements",result="hit",tile_matrix_set="WebMercatorQuad"}`]
+	if after != before+1 {
+		t.Errorf("a seeded tile was not a cache hit: hits %v → %v", before, after)
 	}
 }

@@ -46,10 +46,17 @@ type built struct {
 	features *store.Store
 	// unavailable names the layers left out of a lenient build.
 	unavailable []string
+	// stopSeeds stops the background seeds and waits for them (see
+	// startSeeds); nil when none runs.
+	stopSeeds func()
 }
 
-// Close closes every store.
+// Close stops the background seeds and closes every store.
 func (b *built) Close() error {
+	if b.stopSeeds != nil {
+		b.stopSeeds()
+		b.stopSeeds = nil
+	}
 	var errs []error
 	for _, t := range b.tilers {
 		errs = append(errs, t.Close())

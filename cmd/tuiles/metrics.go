@@ -8,6 +8,7 @@ import (
 
 	"github.com/tuiles/tuiles/render"
 	"github.com/tuiles/tuiles/store"
+	"github.com/tuiles/tuiles/tiling/seed"
 )
 
 // serveMetrics are the metrics of the data behind the protocols:
@@ -24,6 +25,9 @@ type serveMetrics struct {
 	drawnFeatures prometheus.Counter
 	querySeconds  *prometheus.HistogramVec
 	queryRows     *prometheus.CounterVec
+	// Background seeds inside serve.
+	seedTiles *prometheus.GaugeVec
+	seedRate  *prometheus.GaugeVec
 }
 
 // latencyBuckets span a cached answer to a timed-out render.
@@ -66,7 +70,15 @@ func newServeMetrics(reg prometheus.Registerer) *serveMetrics {
 			Help: "Features read from the feature store, by table.",
 		}, []string{"table"}),
 	}
-	reg.MustRegister(m.cache, m.render, m.drawSeconds, m.waitSeconds, m.drawnFeatures, m.querySeconds, m.queryRows)
+	m.seedTiles = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "tuiles_seed_tiles",
+		Help: "Tiles of the background seed of a layer and tile matrix set (tiles.seed_max_zoom), by state: total to go through, rendered, already there, empty.",
+	}, []string{"layer", "tile_matrix_set", "state"})
+	m.seedRate = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "tuiles_seed_tiles_per_second",
+		Help: "Rendering rate of the background seed of a layer and tile matrix set.",
+	}, []string{"layer", "tile_matrix_set"})
+	reg.MustRegister(m.cache, m.render, m.drawSeconds, m.waitSeconds, m.drawnFeatures, m.querySeconds, m.queryRows, m.seedTiles, m.seedRate)
 	return m
 }
 
@@ -85,6 +97,17 @@ func (m *serveMetrics) observeRender(s render.Stats) {
 	}
 	m.drawSeconds.WithLabelValues(outcome(s.Err)).Observe(s.Draw.Seconds())
 	m.drawnFeatures.Add(float64(s.Features))
+}
+
+// onSeed reports a background seed's progress.
+func (m *serveMetrics) onSeed(layer, set string) func(seed.Progress) {
+	return func(p seed.Progress) {
+		m.seedTiles.WithLabelValues(layer, set, "total").Set(float64(p.Total))
+		m.seedTiles.WithLabelValues(layer, set, "rendered").Set(float64(p.Done))
+		m.seedTiles.WithLabelValues(layer, set, "already_there").Set(float64(p.Skipped))
+		m.seedTiles.WithLabelValues(layer, set, "empty").Set(float64(p.Empty))
+		m.seedRate.WithLabelValues(layer, set).Set(p.Rate())
+	}
 }
 
 // observeQuery records a store query.

@@ -68,6 +68,9 @@ func (r *reloader) reload(ctx context.Context) bool {
 	for _, key := range restartOnly(r.cfg, cfg) {
 		r.log.Warn("this setting changed but takes effect at the next restart", "key", key)
 	}
+	// The old build's seeds stop when it closes; the new one's go on
+	// from what the cache holds.
+	b.startSeeds(ctx, cfg, r.log, cfg.Server.SeedThreads)
 	r.cfg, r.cur = cfg, b
 	r.retiring.Add(1)
 	r.live.Swap(b.catalog, func() {

@@ -133,17 +133,8 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return fail(exitError, "layer %q in %s is not rendered", a.layer, ts.Set.ID)
 	}
-	o := seed.Options{
-		Set: ts.Set, MinZoom: ts.MinZoom, MaxZoom: ts.MaxZoom, Area: ts.Bounds,
-		Limits: func(z int) (tiling.TileRange, bool) {
-			if z < ts.MinZoom || z > ts.MaxZoom {
-				return tiling.TileRange{}, false
-			}
-			return ts.Limits[z-ts.MinZoom], true
-		},
-		Refresh: refresh, Threads: max(a.threads, 1),
-		SubtreeEmpty: true,
-	}
+	o := seedOptions(ts)
+	o.Refresh, o.Threads = refresh, max(a.threads, 1)
 	if a.zoom != "" {
 		if o.MinZoom, o.MaxZoom, err = parseZoomRange(a.zoom); err != nil {
 			return fail(exitUsage, "--zoom: %v", err)
@@ -203,6 +194,20 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// seedOptions seed the whole of tileset ts, skipping empty subtrees.
+func seedOptions(ts *catalog.Tileset) seed.Options {
+	return seed.Options{
+		Set: ts.Set, MinZoom: ts.MinZoom, MaxZoom: ts.MaxZoom, Area: ts.Bounds,
+		Limits: func(z int) (tiling.TileRange, bool) {
+			if z < ts.MinZoom || z > ts.MaxZoom {
+				return tiling.TileRange{}, false
+			}
+			return ts.Limits[z-ts.MinZoom], true
+		},
+		SubtreeEmpty: true,
+	}
+}
+
 // seedTarget adapts a tiler and its cache to the seeding engine.
 type seedTarget struct {
 	tl    *tiler.Tiler
@@ -210,11 +215,17 @@ type seedTarget struct {
 	key   tiling.Key // the layer, set, format and style of every tile
 	// olderThan, when set, makes tiles stored before it count as missing.
 	olderThan time.Time
+	// waitBusy makes renders wait for a free render slot (background
+	// seeds inside serve) instead of failing.
+	waitBusy bool
 }
 
 func (s seedTarget) MetatileOf(z, col, row int) tiling.TileRange { return s.tl.MetatileOf(z, col, row) }
 
 func (s seedTarget) RenderMetatile(ctx context.Context, z, col, row int) error {
+	if s.waitBusy {
+		return renderWaitingForSlot(ctx, s.tl, z, col, row)
+	}
 	_, err := s.tl.RenderMetatile(ctx, z, col, row)
 	return err
 }

@@ -94,6 +94,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		printProblems(stderr, problems)
 		return exitError
 	}
+	b.startSeeds(ctx, cfg, log, cfg.Server.SeedThreads)
 	live := catalog.NewLive(b.catalog)
 	reloads := newReloader(path, cfg, b, sh, live, log)
 	// Stores close after the server has stopped, when no request can read

@@ -119,6 +119,10 @@ type Server struct {
 	// address (X-Forwarded-For's first hop with TrustProxy).
 	RateLimits RateLimits `yaml:"rate_limits"`
 	TrustProxy bool       `yaml:"trust_proxy"`
+	// SeedThreads is how many metatiles background seeds (tiles.
+	// seed_max_zoom) render at once, all layers together (default 1):
+	// requests come first.
+	SeedThreads int `yaml:"seed_threads"`
 	// MaxBodyBytes bounds request bodies (WFS POST); larger ones get 413.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// TLSCert and TLSKey are PEM files: with them the server speaks HTTPS
@@ -258,6 +262,10 @@ type Tiles struct {
 	// Fields are the attributes vector tiles (pbf) keep; left out: all
 	// of them, []: none.
 	Fields []string `yaml:"fields"`
+	// SeedMaxZoom, when given (else -1), makes serve seed the missing
+	// tiles of zooms MinZoom to SeedMaxZoom in the background, at start
+	// and after each reload.
+	SeedMaxZoom int `yaml:"seed_max_zoom"`
 }
 
 // Rendered tells whether the layer's tiles are rendered from its table
@@ -485,6 +493,9 @@ func (c *Config) applyDefaults() {
 		if !c.given(p + "max_zoom") {
 			t.MaxZoom = -1
 		}
+		if !c.given(p + "seed_max_zoom") {
+			t.SeedMaxZoom = -1
+		}
 	}
 }
 
@@ -601,6 +612,9 @@ func (c *Config) validateServer() Problems {
 	}
 	if s.MaxRenders < 0 {
 		ps = append(ps, c.Problemf("server.max_renders", "%d is negative (0 means twice the CPUs)", s.MaxRenders))
+	}
+	if s.SeedThreads < 0 {
+		ps = append(ps, c.Problemf("server.seed_threads", "%d is negative (0 means 1)", s.SeedThreads))
 	}
 	if s.MaxBodyBytes < 0 {
 		ps = append(ps, c.Problemf("server.max_body_bytes", "%d is negative (0 means %d)", s.MaxBodyBytes, DefaultMaxBodyBytes))

@@ -134,7 +134,7 @@ layers:
     tiles:
       maxage: 60
 `,
-			want: []string{`tuiles.yaml:7:7: layers[0].tiles.maxage: unknown key "maxage" (known: background, bounds, buffer, cache, fields, formats, max_age, max_zoom, metatile, min_zoom, missing, sets)`},
+			want: []string{`tuiles.yaml:7:7: layers[0].tiles.maxage: unknown key "maxage" (known: background, bounds, buffer, cache, fields, formats, max_age, max_zoom, metatile, min_zoom, missing, seed_max_zoom, sets)`},
 		},
 		{
 			name: "unknown format, as in the documentation",

@@ -16,7 +16,7 @@ func (c *Config) validateRendered(i int) Problems {
 	p := fmt.Sprintf("layers[%d].tiles", i)
 	add := func(key, format string, args ...any) { ps = append(ps, c.Problemf(key, format, args...)) }
 	if !t.Rendered() {
-		for _, k := range []string{"metatile", "buffer", "min_zoom", "max_zoom", "fields"} {
+		for _, k := range []string{"metatile", "buffer", "min_zoom", "max_zoom", "fields", "seed_max_zoom"} {
 			if c.given(p + "." + k) {
 				add(p+"."+k, "only rendered tiles have %s: give tiles.cache too", k)
 			}
@@ -70,6 +70,14 @@ func (c *Config) validateRendered(i int) Problems {
 	}
 	if c.given(p+".max_zoom") && t.MaxZoom < t.MinZoom {
 		add(p+".max_zoom", "%d is below min_zoom %d", t.MaxZoom, t.MinZoom)
+	}
+	if c.given(p + ".seed_max_zoom") {
+		switch {
+		case t.SeedMaxZoom < t.MinZoom:
+			add(p+".seed_max_zoom", "%d is below min_zoom %d", t.SeedMaxZoom, t.MinZoom)
+		case t.MaxZoom >= 0 && t.SeedMaxZoom > t.MaxZoom:
+			add(p+".seed_max_zoom", "%d is above max_zoom %d", t.SeedMaxZoom, t.MaxZoom)
+		}
 	}
 	return ps
 }
