@@ -3,37 +3,25 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"github.com/twpayne/go-geom"
-	"github.com/twpayne/go-geom/encoding/wkb"
-	"github.com/twpayne/go-geom/encoding/wkbcommon"
 	"golang.org/x/term"
 
-	"github.com/tuiles/tuiles/internal/crs"
-	"github.com/tuiles/tuiles/internal/gdal"
 	"github.com/tuiles/tuiles/store"
-	"github.com/tuiles/tuiles/store/filter"
+	"github.com/tuiles/tuiles/store/ingest"
 )
 
 // defaultStore is where tuiles import writes without --into: a file in the
 // working directory, which a configuration names with `store:`.
 const defaultStore = "store.gpkg"
-
-// maxListedInvalid is how many invalid features import names on stderr.
-const maxListedInvalid = 10
 
 type importArgs struct {
 	layer       string
@@ -134,8 +122,35 @@ func (im importer) run(ctx context.Context, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return usage("%v", err)
 	}
-	job := &importJob{importer: im, args: a, src: pos[0], log: log, stderr: stderr}
-	res, err := job.do(ctx)
+	mode := store.Create
+	switch {
+	case a.replace:
+		mode = store.Replace
+	case a.append:
+		mode = store.Append
+	}
+	bar := progress(stderr, a.layer)
+	res, err := ingest.Run(ctx, ingest.Options{
+		Source: pos[0], SourceLayer: a.sourceLayer, OpenOptions: a.openOptions, Where: a.where,
+		Into: a.into, Layer: a.layer, Title: a.title, Mode: mode,
+		SRS: a.srs, SourceSRS: a.sourceSRS, RejectInvalid: a.invalid == "reject",
+		Logger: log,
+		Progress: func(done, total int64) {
+			if bar != nil {
+				if done == 1 {
+					bar.ChangeMax64(total)
+				}
+				_ = bar.Add(1)
+			}
+			if im.onFeature != nil {
+				im.onFeature(done)
+			}
+		},
+	})
+	if bar != nil {
+		_ = bar.Exit()
+		fmt.Fprintln(stderr)
+	}
 	if err != nil {
 		// Whatever failed first once the context is cancelled (GDAL's read,
 		// SQLite's statement), the cause is the interruption.
@@ -147,12 +162,12 @@ func (im importer) run(ctx context.Context, args []string, stdout, stderr io.Wri
 		}
 		return exitError
 	}
-	if res.invalid > 0 {
+	if res.Invalid > 0 {
 		fmt.Fprintf(stderr, "tuiles import: %d invalid geometr%s imported; source FIDs: %s\n",
-			res.invalid, plural2(res.invalid, "y", "ies"), listFIDs(res.invalidFIDs, res.invalid))
+			res.Invalid, plural2(res.Invalid, "y", "ies"), listFIDs(res.InvalidFIDs, res.Invalid))
 	}
 	fmt.Fprintf(stdout, "imported %d feature%s into %s (%s), %d invalid\n",
-		res.written, plural(int(res.written)), res.layer, a.into, res.invalid)
+		res.Written, plural(int(res.Written)), res.Layer, a.into, res.Invalid)
 	return exitOK
 }
 
@@ -205,539 +220,18 @@ func parseInterspersed(fs *flag.FlagSet, args []string, stdout, stderr io.Writer
 	}
 }
 
-// importJob is the state of one import.
-type importJob struct {
-	importer
-	args   *importArgs
-	src    string
-	log    *slog.Logger
-	stderr io.Writer
-}
-
-type importResult struct {
-	layer       string
-	written     int64
-	invalid     int64
-	invalidFIDs []int64
-}
-
-// do imports and returns what it did. Errors name the file and the
-// problem; nothing is written unless everything is.
-func (j *importJob) do(ctx context.Context) (res importResult, err error) {
-	a := j.args
-	ds, err := gdal.OpenVector(ctx, j.src, gdal.OpenOptions{Options: openOptions(j.src, a.openOptions), Logger: j.log})
-	if err != nil {
-		return res, err
-	}
-	defer ds.Close()
-	info, err := pickLayer(ctx, ds, a.sourceLayer)
-	if err != nil {
-		return res, err
-	}
-	if info.GeometryType == "NONE" {
-		return res, fmt.Errorf("%s: layer %q has no geometry column", j.src, info.Name)
-	}
-	if a.invalid == "reject" && !gdal.HasGEOS() {
-		return res, errors.New("--invalid reject needs GDAL built with GEOS, to check geometries")
-	}
-	counts, err := ds.GeometryTypes(ctx, info.Name, gdal.ReadQuery{Where: a.where})
-	if err != nil {
-		return res, err
-	}
-	plan := planGeometry(info, counts)
-
-	_, statErr := os.Stat(a.into)
-	created := errors.Is(statErr, os.ErrNotExist)
-	st, err := store.Open(ctx, a.into, store.Options{Logger: j.log})
-	if err != nil {
-		return res, err
-	}
-	defer func() {
-		if cerr := st.Close(); cerr != nil && err == nil {
-			err = cerr
-		}
-		if err != nil && created {
-			// The import made the file and failed: leave no empty store.
-			for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
-				_ = os.Remove(a.into + suffix)
-			}
-		}
-	}()
-
-	mode := store.Create
-	switch {
-	case a.replace:
-		mode = store.Replace
-	case a.append:
-		mode = store.Append
-	}
-	var existing *store.Layer
-	if mode == store.Append {
-		if l, err := st.Layer(a.layer); err == nil {
-			existing = &l
-		}
-	}
-	cp, err := j.planCRS(info, existing)
-	if err != nil {
-		return res, err
-	}
-	if existing != nil {
-		plan.fitInto(*existing)
-	}
-	shift, err := fidShift(ctx, ds, info.Name)
-	if err != nil {
-		return res, err
-	}
-	spec := j.layerSpec(info, plan, cp.target)
-	w, err := st.Write(ctx, spec, mode)
-	if errors.Is(err, store.ErrExists) {
-		return res, fmt.Errorf("%s already has a layer %q: use --replace or --append", a.into, a.layer)
-	}
-	if err != nil {
-		return res, fmt.Errorf("%s: %w", a.into, err)
-	}
-	defer w.Rollback() //nolint:errcheck // a no-op after Commit; the first error matters
-	written := w.Layer()
-	res.layer = written.Name
-	order := propertyOrder(info.Fields, written.Fields)
-
-	q := gdal.ReadQuery{
-		Where:          a.where,
-		Linear:         true,
-		PromoteToMulti: plan.promote,
-		Dim:            plan.dim(),
-		Validate:       gdal.HasGEOS(),
-	}
-	if cp.reproject {
-		q.SourceSRS, q.TargetSRS = cp.source, gdalCRS(cp.target)
-	}
-	bar := j.progress(plan.total)
-	defer func() {
-		if bar != nil {
-			_ = bar.Exit()
-			fmt.Fprintln(j.stderr)
-		}
-	}()
-
-	// Appended features get new ids from the table, as theirs may be
-	// taken.
-	for f, err := range ds.Features(ctx, info.Name, q) {
-		if err != nil {
-			return res, err
-		}
-		if f.Validity == gdal.Invalid {
-			if a.invalid == "reject" {
-				return res, fmt.Errorf("%s: layer %q: feature %d has an invalid geometry; nothing imported (--invalid reject)", j.src, info.Name, f.FID)
-			}
-			res.invalid++
-			if len(res.invalidFIDs) < maxListedInvalid {
-				res.invalidFIDs = append(res.invalidFIDs, f.FID)
-			}
-		}
-		sf, err := storeFeature(f, info.Fields, order)
-		if err != nil {
-			return res, fmt.Errorf("%s: layer %q: feature %d: %w", j.src, info.Name, f.FID, err)
-		}
-		switch {
-		case mode == store.Append, f.FID < 0:
-			sf.ID = 0
-		default:
-			sf.ID = f.FID + shift
-		}
-		if err := w.Add(ctx, sf); err != nil {
-			return res, fmt.Errorf("%s: layer %q: %w", a.into, a.layer, err)
-		}
-		res.written++
-		if bar != nil {
-			_ = bar.Add(1)
-		}
-		if j.onFeature != nil {
-			j.onFeature(res.written)
-		}
-	}
-	if err := w.Commit(ctx); err != nil {
-		return res, fmt.Errorf("%s: %w", a.into, err)
-	}
-	return res, nil
-}
-
-// fidShift is what source FIDs need added to become store ids: 1 for
-// sources that number features from 0 (OGR's own numbering of Shapefile,
-// FlatGeobuf, GeoJSON without ids...), since 0 is not a GeoPackage feature
-// id; 0 otherwise, keeping ids. The first feature of the whole layer (not
-// of the --where selection) tells, so that every import of one source
-// numbers alike.
-func fidShift(ctx context.Context, ds *gdal.Dataset, layer string) (int64, error) {
-	for f, err := range ds.Features(ctx, layer, gdal.ReadQuery{}) {
-		if err != nil {
-			return 0, err
-		}
-		if f.FID == 0 {
-			return 1, nil
-		}
-		break
-	}
-	return 0, nil
-}
-
 // progress returns a progress bar on stderr when it is a terminal, nil
 // otherwise: logs and CI output stay free of control characters.
-func (j *importJob) progress(total int64) *progressbar.ProgressBar {
-	f, ok := j.stderr.(*os.File)
+func progress(stderr io.Writer, layer string) *progressbar.ProgressBar {
+	f, ok := stderr.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
 	}
-	return progressbar.NewOptions64(total,
+	return progressbar.NewOptions64(-1,
 		progressbar.OptionSetWriter(f),
-		progressbar.OptionSetDescription("importing "+j.args.layer),
+		progressbar.OptionSetDescription("importing "+layer),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionThrottle(100*time.Millisecond),
 	)
-}
-
-// openOptions adds to the operator's open options the ones that make a
-// CSV file a layer: geometry from a WKT column or from lon/lat columns,
-// typed columns. The operator's own -oo win.
-func openOptions(src string, given []string) []string {
-	ext := strings.ToLower(filepath.Ext(src))
-	if ext != ".csv" && ext != ".tsv" {
-		return given
-	}
-	out := slices.Clone(given)
-	for _, o := range []string{
-		"GEOM_POSSIBLE_NAMES=wkt,geom,geometry,the_geom",
-		"X_POSSIBLE_NAMES=lon,lng,long,longitude",
-		"Y_POSSIBLE_NAMES=lat,latitude",
-		"KEEP_GEOM_COLUMNS=NO",
-		"AUTODETECT_TYPE=YES",
-	} {
-		key := o[:strings.IndexByte(o, '=')+1]
-		if !slices.ContainsFunc(given, func(g string) bool { return strings.HasPrefix(strings.ToUpper(g), key) }) {
-			out = append(out, o)
-		}
-	}
-	return out
-}
-
-// pickLayer describes the layer to import: the one named, or the only one.
-func pickLayer(ctx context.Context, ds *gdal.Dataset, name string) (gdal.LayerInfo, error) {
-	if name != "" {
-		return ds.Layer(ctx, name)
-	}
-	ls, err := ds.Layers(ctx)
-	if err != nil {
-		return gdal.LayerInfo{}, err
-	}
-	switch len(ls) {
-	case 0:
-		return gdal.LayerInfo{}, fmt.Errorf("%s: no layers", ds.Path())
-	case 1:
-		return ls[0], nil
-	}
-	names := make([]string, len(ls))
-	for i, l := range ls {
-		names[i] = l.Name
-	}
-	return gdal.LayerInfo{}, fmt.Errorf("%s has %d layers (%s): choose one with --source-layer", ds.Path(), len(ls), strings.Join(names, ", "))
-}
-
-// crsPlan is the CRS of the stored layer and how features get into it.
-type crsPlan struct {
-	target    crs.CRS
-	reproject bool
-	// source, when set, is the CRS GDAL reprojects from instead of the one
-	// SRC declares.
-	source string
-}
-
-// planCRS decides the CRS of the stored layer and whether features must
-// be reprojected into it: --srs if given, else the layer's when appending
-// to one, else the source's (--source-srs, or the one SRC declares).
-func (j *importJob) planCRS(info gdal.LayerInfo, existing *store.Layer) (crsPlan, error) {
-	a := j.args
-	var (
-		p      crsPlan
-		source crs.CRS
-		known  bool
-		err    error
-	)
-	switch {
-	case a.sourceSRS != "":
-		if source, err = crs.Parse(a.sourceSRS); err != nil {
-			return p, fmt.Errorf("--source-srs: %w", err)
-		}
-		source, known = normalCRS(source), true
-		p.source = gdalCRS(source)
-	case info.SRS != nil:
-		s := *info.SRS
-		if s.Horizontal != nil {
-			// The store keeps Z as a value with the horizontal CRS: a 3D
-			// EPSG:4979 (GeoJSON with heights) is stored as EPSG:4326,
-			// and reprojected from it, Z untouched.
-			s = *s.Horizontal
-			if s.Identified() {
-				p.source = s.Authority + ":" + s.Code
-			}
-		}
-		if s.Identified() {
-			source, known = normalCRS(crs.CRS{Authority: s.Authority, Code: s.Code}), true
-		}
-	}
-	switch {
-	case a.srs != "":
-		if p.target, err = crs.Parse(a.srs); err != nil {
-			return p, fmt.Errorf("--srs: %w", err)
-		}
-		p.target = normalCRS(p.target)
-	case existing != nil && existing.CRS != (crs.CRS{}):
-		p.target = normalCRS(existing.CRS)
-	case known:
-		p.target = source
-		return p, nil
-	case info.SRS == nil:
-		return p, fmt.Errorf("%s: layer %q has no CRS: name it with --source-srs (e.g. --source-srs EPSG:4326)", j.src, info.Name)
-	default:
-		return p, fmt.Errorf("%s: layer %q has a CRS with no EPSG code (%s): name it with --source-srs, or reproject with --srs", j.src, info.Name, abbreviate(info.SRS.WKT, 120))
-	}
-	if info.SRS == nil && a.sourceSRS == "" {
-		return p, fmt.Errorf("%s: layer %q has no CRS to reproject from to %s: name it with --source-srs", j.src, info.Name, p.target)
-	}
-	p.reproject = !known || source != p.target
-	return p, nil
-}
-
-// normalCRS writes WGS 84 longitude/latitude one way: the store keeps
-// OGC:CRS84 as EPSG:4326 (x is longitude in both, as everywhere inside
-// tuiles).
-func normalCRS(c crs.CRS) crs.CRS {
-	if c == crs.CRS84 {
-		return crs.WGS84
-	}
-	return c
-}
-
-// gdalCRS spells a CRS identifier for OSRSetFromUserInput.
-func gdalCRS(c crs.CRS) string {
-	if c == crs.CRS84 {
-		return "OGC:CRS84"
-	}
-	return c.Authority + ":" + c.Code
-}
-
-func abbreviate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
-}
-
-// geometryPlan is what the stored layer declares and how features are
-// converted to fit it.
-type geometryPlan struct {
-	typ        string
-	hasZ, hasM bool
-	promote    bool
-	total      int64 // features to read
-}
-
-// linearType names the type a geometry has after ReadQuery.Linear.
-func linearType(t string) string {
-	switch t {
-	case "CIRCULARSTRING", "COMPOUNDCURVE", "CURVE":
-		return "LINESTRING"
-	case "CURVEPOLYGON", "TRIANGLE", "SURFACE":
-		return "POLYGON"
-	case "MULTICURVE":
-		return "MULTILINESTRING"
-	case "MULTISURFACE", "TIN", "POLYHEDRALSURFACE":
-		return "MULTIPOLYGON"
-	}
-	return t
-}
-
-var multiOf = map[string]string{"POINT": "MULTIPOINT", "LINESTRING": "MULTILINESTRING", "POLYGON": "MULTIPOLYGON"}
-
-// planGeometry chooses the declared geometry type from what the features
-// are (counts), not only from what the source declares: a Shapefile
-// declares POLYGON for polygons and multipolygons alike. One type is kept
-// as is; a single type and its multi type (or a source declaring the multi
-// type) become the multi type, singles promoted, since GeoPackage readers
-// trust the declaration; anything else is GEOMETRY. The layout has Z (M)
-// if any geometry has.
-func planGeometry(info gdal.LayerInfo, counts []gdal.GeometryCount) geometryPlan {
-	p := geometryPlan{}
-	types := map[string]bool{}
-	for _, c := range counts {
-		p.total += c.Count
-		if c.Type == "NONE" {
-			continue
-		}
-		types[linearType(c.Type)] = true
-		p.hasZ = p.hasZ || c.HasZ
-		p.hasM = p.hasM || c.HasM
-	}
-	declared := linearType(info.GeometryType)
-	if len(types) == 0 {
-		p.hasZ, p.hasM = info.HasZ, info.HasM
-	}
-	if declared != "GEOMETRY" && declared != "NONE" {
-		types[declared] = true
-	}
-	switch len(types) {
-	case 0:
-		p.typ = "GEOMETRY"
-	case 1:
-		for t := range types {
-			p.typ = t
-		}
-	case 2:
-		p.typ = "GEOMETRY"
-		for single, multi := range multiOf {
-			if types[single] && types[multi] {
-				p.typ, p.promote = multi, true
-			}
-		}
-	default:
-		p.typ = "GEOMETRY"
-	}
-	return p
-}
-
-// fitInto adapts the plan to an existing layer being appended to: its
-// layout wins (Z or M added as 0 or dropped), and its multi type promotes
-// single geometries.
-func (p *geometryPlan) fitInto(l store.Layer) {
-	p.hasZ = l.Layout == geom.XYZ || l.Layout == geom.XYZM
-	p.hasM = l.Layout == geom.XYM || l.Layout == geom.XYZM
-	switch {
-	case l.GeometryType == "GEOMETRY":
-	case multiOf[p.typ] == l.GeometryType:
-		p.typ, p.promote = l.GeometryType, true
-	}
-}
-
-func (p geometryPlan) layout() geom.Layout {
-	switch {
-	case p.hasZ && p.hasM:
-		return geom.XYZM
-	case p.hasZ:
-		return geom.XYZ
-	case p.hasM:
-		return geom.XYM
-	}
-	return geom.XY
-}
-
-// dim makes every geometry's dimension the layout's: the store wants one
-// layout per layer.
-func (p geometryPlan) dim() gdal.Dim {
-	switch p.layout() {
-	case geom.XYZ:
-		return gdal.DimXYZ
-	case geom.XYM:
-		return gdal.DimXYM
-	case geom.XYZM:
-		return gdal.DimXYZM
-	}
-	return gdal.DimXY
-}
-
-// layerSpec describes the layer to write. The id and geometry columns keep
-// the source's names when it has them (GeoPackage: fid, geom), and avoid
-// the names of attribute fields.
-func (j *importJob) layerSpec(info gdal.LayerInfo, p geometryPlan, target crs.CRS) store.Layer {
-	taken := map[string]bool{}
-	for _, f := range info.Fields {
-		taken[strings.ToLower(f.Name)] = true
-	}
-	pick := func(candidates ...string) string {
-		for _, c := range candidates {
-			if c != "" && !taken[strings.ToLower(c)] {
-				taken[strings.ToLower(c)] = true
-				return c
-			}
-		}
-		base := candidates[len(candidates)-1]
-		for i := 1; ; i++ {
-			if c := base + "_" + strconv.Itoa(i); !taken[strings.ToLower(c)] {
-				taken[strings.ToLower(c)] = true
-				return c
-			}
-		}
-	}
-	spec := store.Layer{
-		Name:           j.args.layer,
-		Title:          j.args.title,
-		IDColumn:       pick(info.FIDColumn, "fid", "ogc_fid"),
-		GeometryColumn: pick(info.GeometryColumn, "geom", "geometry"),
-		GeometryType:   p.typ,
-		Layout:         p.layout(),
-		CRS:            target,
-	}
-	for _, f := range info.Fields {
-		spec.Fields = append(spec.Fields, store.Field{Name: f.Name, Kind: fieldKind(f.Type), Nullable: f.Nullable})
-	}
-	return spec
-}
-
-// fieldKind maps OGR field types to the store's kinds. What the store has
-// no kind for is kept as text: times of day as "15:04:05", lists as JSON
-// arrays.
-func fieldKind(t gdal.FieldType) filter.Kind {
-	switch t {
-	case gdal.FieldInteger, gdal.FieldInteger64:
-		return filter.Integer
-	case gdal.FieldReal:
-		return filter.Real
-	case gdal.FieldBoolean:
-		return filter.Boolean
-	case gdal.FieldDate:
-		return filter.Date
-	case gdal.FieldDateTime:
-		return filter.DateTime
-	case gdal.FieldBinary:
-		return filter.Binary
-	}
-	return filter.String
-}
-
-// propertyOrder maps the fields of the layer being written (the table's
-// order when appending) to the source's field indexes; -1 for a table
-// field the source lacks.
-func propertyOrder(source []gdal.FieldInfo, table []store.Field) []int {
-	order := make([]int, len(table))
-	for i, f := range table {
-		order[i] = slices.IndexFunc(source, func(s gdal.FieldInfo) bool { return strings.EqualFold(s.Name, f.Name) })
-	}
-	return order
-}
-
-// storeFeature converts a feature read by GDAL into the store's form, its
-// properties in the order propertyOrder gave.
-func storeFeature(f gdal.Feature, fields []gdal.FieldInfo, order []int) (store.Feature, error) {
-	out := store.Feature{Properties: make([]any, len(order))}
-	for i, src := range order {
-		if src < 0 {
-			continue
-		}
-		switch v := f.Values[src].(type) {
-		case []int64, []float64, []string:
-			b, err := json.Marshal(v)
-			if err != nil {
-				return store.Feature{}, fmt.Errorf("field %q: %w", fields[src].Name, err)
-			}
-			out.Properties[i] = string(b)
-		default:
-			out.Properties[i] = v
-		}
-	}
-	if f.WKB != nil {
-		g, err := wkb.Unmarshal(f.WKB, wkbcommon.WKBOptionEmptyPointHandling(wkbcommon.EmptyPointHandlingNaN))
-		if err != nil {
-			return store.Feature{}, fmt.Errorf("geometry: %w", err)
-		}
-		out.Geometry = g
-	}
-	return out, nil
 }

@@ -19,6 +19,7 @@ var rank = map[string]int{
 	"internal/geomproj":        1,
 	"styles":                   2,
 	"store":                    3,
+	"store/ingest":             4,
 	"render":                   4,
 	"render/mvt":               4,
 	"tiling":                   5,
