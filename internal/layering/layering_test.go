@@ -20,6 +20,7 @@ var rank = map[string]int{
 	"styles":                   2,
 	"store":                    3,
 	"store/ingest":             4,
+	"producer":                 3,
 	"render":                   4,
 	"render/mvt":               4,
 	"tiling":                   5,
