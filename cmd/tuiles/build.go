@@ -42,8 +42,9 @@ type built struct {
 	registry *prometheus.Registry
 	metrics  *serveMetrics
 	stores   []*mbtiles.Store
-	// features is the feature store, opened when a layer names a table.
-	features *store.Store
+	// features are the feature stores by path, opened when a layer names
+	// a table of one.
+	features map[string]*store.Store
 	// unavailable names the layers left out of a lenient build.
 	unavailable []string
 	// stopSeeds stops the background seeds and waits for them (see
@@ -66,10 +67,10 @@ func (b *built) Close() error {
 		errs = append(errs, s.Close())
 	}
 	b.stores = nil
-	if b.features != nil {
-		errs = append(errs, b.features.Close())
-		b.features = nil
+	for _, s := range b.features {
+		errs = append(errs, s.Close())
 	}
+	b.features = nil
 	return errors.Join(errs...)
 }
 

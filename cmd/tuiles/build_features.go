@@ -13,17 +13,20 @@ import (
 	"github.com/tuiles/tuiles/styles"
 )
 
-// featureStore opens the configuration's store once, read-only, for every
-// layer that names one of its tables.
-func (b *builder) featureStore(ctx context.Context) (*store.Store, error) {
-	if b.out.features != nil {
-		return b.out.features, nil
+// featureStore opens a store once, read-only, for every layer that names
+// one of its tables: the configuration's, or the layer's data.store.
+func (b *builder) featureStore(ctx context.Context, path string) (*store.Store, error) {
+	if s, ok := b.out.features[path]; ok {
+		return s, nil
 	}
-	s, err := store.Open(ctx, b.cfg.Resolve(b.cfg.Store), store.Options{ReadOnly: true, Logger: b.log, Observe: b.out.metrics.observeQuery})
+	s, err := store.Open(ctx, path, store.Options{ReadOnly: true, Logger: b.log, Observe: b.out.metrics.observeQuery})
 	if err != nil {
 		return nil, err
 	}
-	b.out.features = s
+	if b.out.features == nil {
+		b.out.features = map[string]*store.Store{}
+	}
+	b.out.features[path] = s
 	return s, nil
 }
 
@@ -128,9 +131,13 @@ func (b *builder) mapStyles(i int, l *catalog.Layer) bool {
 // cannot.
 func (b *builder) features(ctx context.Context, i int) (*catalog.Features, store.Layer, bool) {
 	cl := &b.cfg.Layers[i]
-	s, err := b.featureStore(ctx)
+	path, key := b.cfg.Resolve(b.cfg.Store), "store"
+	if cl.Data.Store != "" {
+		path, key = b.cfg.Resolve(cl.Data.Store), fmt.Sprintf("layers[%d].data.store", i)
+	}
+	s, err := b.featureStore(ctx, path)
 	if err != nil {
-		b.problem("store", "%v", err)
+		b.problem(key, "%v", err)
 		return nil, store.Layer{}, false
 	}
 	t, err := s.Layer(cl.Data.Table)
@@ -139,7 +146,7 @@ func (b *builder) features(ctx context.Context, i int) (*catalog.Features, store
 		for _, l := range s.Layers() {
 			names = append(names, l.Name)
 		}
-		b.problem(fmt.Sprintf("layers[%d].data.table", i), "the store %s has no table %q (tables: %v)", b.cfg.Resolve(b.cfg.Store), cl.Data.Table, names)
+		b.problem(fmt.Sprintf("layers[%d].data.table", i), "the store %s has no table %q (tables: %v)", path, cl.Data.Table, names)
 		return nil, store.Layer{}, false
 	}
 	return &catalog.Features{Source: s, Table: t.Name}, t, true

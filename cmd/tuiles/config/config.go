@@ -219,8 +219,12 @@ type Data struct {
 	// configuration file. {set} expands to each tile matrix set of the
 	// layer, since one MBTiles file holds one set.
 	MBTiles string `yaml:"mbtiles"`
-	// Table is a feature table of the store (see Config.Store).
+	// Table is a feature table of the store (see Config.Store), or of
+	// Store when given.
 	Table string `yaml:"table"`
+	// Store, when given, is the GeoPackage holding Table instead of the
+	// top-level store.
+	Store string `yaml:"store"`
 	// Raster is a raster file (GeoTIFF, COG, …) WMS renders.
 	Raster string `yaml:"raster"`
 }
@@ -497,6 +501,53 @@ func (c *Config) applyDefaults() {
 			t.SeedMaxZoom = -1
 		}
 	}
+}
+
+// WithLayers returns a copy of c with the layers of doc appended: doc is a
+// YAML document with a top-level layers: list only (the layers the
+// producer API publishes), decoded and checked like the file's own, with
+// relative paths resolved against dir. Its problems name file.
+func (c *Config) WithLayers(doc []byte, file, dir string) (*Config, error) {
+	extra := *c
+	extra.file, extra.dir = file, dir
+	extra.pos, extra.nulls, extra.keyPos = map[string]Position{}, map[string]bool{}, map[string]Position{}
+	extra.lines = strings.Split(string(doc), "\n")
+	extra.Layers = nil
+	problems, fatal := extra.decode(doc)
+	if fatal {
+		return nil, problems
+	}
+	extra.applyDefaults()
+	names := map[string]int{}
+	for i, l := range c.Layers {
+		names[l.Name] = i
+	}
+	for _, g := range c.WMS.Groups {
+		names[g.Name] = -1
+	}
+	for i := range extra.Layers {
+		name := extra.Layers[i].Name
+		if _, taken := names[name]; taken {
+			problems = append(problems, extra.Problemf(fmt.Sprintf("layers[%d].name", i), "%q is already the name of a layer or group of %s", name, c.file))
+			continue
+		}
+		// Paths of these layers are absolute from here on, so that the
+		// merged configuration resolves them whatever its directory.
+		l := &extra.Layers[i]
+		for _, p := range []*string{&l.Data.Store, &l.Data.Raster, &l.Tiles.Cache} {
+			*p = extra.Resolve(*p)
+		}
+		for j := range l.Styles {
+			l.Styles[j] = extra.Resolve(l.Styles[j])
+		}
+		problems = append(problems, extra.validateLayer(i, map[string]int{})...)
+	}
+	out := *c
+	out.Layers = append(slices.Clone(c.Layers), extra.Layers...)
+	if len(problems) > 0 {
+		return &out, problems
+	}
+	return &out, nil
 }
 
 // File is the configuration file as named to Load.
@@ -822,9 +873,18 @@ func (c *Config) validateLayer(i int, names map[string]int) Problems {
 			return ps
 		}
 	}
+	if l.Data.Store != "" {
+		if l.Data.Table == "" {
+			add(p+".data.store", "a store is for data.table: name the table too")
+		} else if fi, err := os.Stat(c.Resolve(l.Data.Store)); err != nil {
+			ps = append(ps, unavailable(c.Problemf(p+".data.store", "store %s: %v", c.Resolve(l.Data.Store), unwrapPath(err))))
+		} else if !fi.Mode().IsRegular() {
+			add(p+".data.store", "store %s is not a regular file", c.Resolve(l.Data.Store))
+		}
+	}
 	if l.Data.Table != "" {
-		if c.Store == "" {
-			add(p+".data.table", "a store table needs the top-level store: key naming the GeoPackage")
+		if c.Store == "" && l.Data.Store == "" {
+			add(p+".data.table", "a store table needs the top-level store: key naming the GeoPackage (or data.store)")
 		}
 		if l.Data.MBTiles == "" {
 			return ps // a feature-only layer

@@ -588,3 +588,36 @@ func TestDurationAndColor(t *testing.T) {
 		}
 	}
 }
+
+// WithLayers appends layers checked like the file's own, paths resolved
+// against their own directory, names unique across both.
+func TestWithLayers(t *testing.T) {
+	path := writeConfig(t, "store: s.gpkg\nlayers:\n  - name: a\n    data: {table: t}\n", map[string]string{"s.gpkg": ""})
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "p.gpkg"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc := "layers:\n  - name: b\n    data: {table: roads, store: p.gpkg}\n    tiles: {cache: cache/b-{set}.mbtiles, sets: [WebMercatorQuad]}\n"
+	out, err := c.WithLayers([]byte(doc), "publications", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Layers) != 2 || len(c.Layers) != 1 {
+		t.Fatalf("layers %d (original %d)", len(out.Layers), len(c.Layers))
+	}
+	b := out.Layers[1]
+	if b.Data.Store != filepath.Join(dir, "p.gpkg") || b.Tiles.Cache != filepath.Join(dir, "cache/b-{set}.mbtiles") || b.Tiles.MetaTile != DefaultMetaTile || b.Tiles.MaxZoom != -1 {
+		t.Errorf("published layer %+v", b)
+	}
+	// A name taken by the file, a store that does not exist.
+	doc = "layers:\n  - name: a\n    data: {table: roads, store: p.gpkg}\n  - name: c\n    data: {table: roads, store: nope.gpkg}\n"
+	_, err = c.WithLayers([]byte(doc), "publications", dir)
+	lines := strings.Join(problemLines(t, err), "\n")
+	if !strings.Contains(lines, `"a" is already the name`) || !strings.Contains(lines, "nope.gpkg") {
+		t.Errorf("problems:\n%s", lines)
+	}
+}
