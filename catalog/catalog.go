@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/tuiles/tuiles/internal/crs"
@@ -50,6 +51,9 @@ type Catalog struct {
 	// groups are the WMS layer groups (see WithGroups).
 	groups      []*Group
 	groupByName map[string]*Group
+	// views caches the catalogs Visible returns, by access key hash; nil
+	// when no layer is restricted.
+	views *sync.Map
 }
 
 // New builds a catalog from layers, in the order given (capabilities keep
@@ -93,6 +97,7 @@ func New(service Service, layers []*Layer) (*Catalog, error) {
 		c.byName[l.Name] = l
 		c.layers = append(c.layers, l)
 	}
+	c.withViews()
 	return c, nil
 }
 
@@ -208,6 +213,10 @@ type Layer struct {
 	// the default. Empty means the renderer's default style for the
 	// geometry type.
 	MapStyles []MapStyle
+	// AccessKeyHash, when set, restricts the layer to requests carrying
+	// the access key of this hash (see Catalog.Visible): without it the
+	// layer does not exist on any protocol.
+	AccessKeyHash string
 }
 
 // MapStyle is a named rendering style of a layer.

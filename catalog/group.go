@@ -25,6 +25,8 @@ type Group struct {
 // layer tree is a tree).
 func (c *Catalog) WithGroups(groups []Group) (*Catalog, error) {
 	out := *c
+	out.views = nil
+	out.withViews()
 	out.groups = nil
 	out.groupByName = map[string]*Group{}
 	member := map[string]string{}

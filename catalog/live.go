@@ -55,10 +55,11 @@ func (l *Live) For(ctx context.Context) *Catalog {
 	return l.Current()
 }
 
-// Pin makes the latest catalog the one ctx sees for its whole life: a
-// request keeps one snapshot from start to end even when a reload swaps
-// in another meanwhile. release must be called when the request is done.
-func (l *Live) Pin(ctx context.Context) (context.Context, func()) {
+// Pin makes the latest catalog the one ctx sees for its whole life, as
+// seen with accessKey ("" for none; see Catalog.Visible): a request keeps
+// one snapshot from start to end even when a reload swaps in another
+// meanwhile. release must be called when the request is done.
+func (l *Live) Pin(ctx context.Context, accessKey string) (context.Context, func()) {
 	l.mu.Lock()
 	c := l.cur
 	if c == nil {
@@ -67,8 +68,12 @@ func (l *Live) Pin(ctx context.Context) (context.Context, func()) {
 	}
 	l.pins[c]++
 	l.mu.Unlock()
+	keyHash := ""
+	if accessKey != "" {
+		keyHash = HashAccessKey(accessKey)
+	}
 	var once sync.Once
-	return context.WithValue(ctx, pinKey{}, c), func() { once.Do(func() { l.unpin(c) }) }
+	return context.WithValue(ctx, pinKey{}, c.Visible(keyHash)), func() { once.Do(func() { l.unpin(c) }) }
 }
 
 func (l *Live) unpin(c *Catalog) {

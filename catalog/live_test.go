@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -28,14 +29,14 @@ func TestLivePinning(t *testing.T) {
 	b, _ := New(Service{Title: "b"}, nil)
 	c, _ := New(Service{Title: "c"}, nil)
 	live := NewLive(a)
-	ctx1, release1 := live.Pin(context.Background())
-	ctx2, release2 := live.Pin(context.Background())
+	ctx1, release1 := live.Pin(context.Background(), "")
+	ctx2, release2 := live.Pin(context.Background(), "")
 	var idleA, idleB int
 	live.Swap(b, func() { idleA++ })
 	if live.For(ctx1) != a || live.For(ctx2) != a || live.For(context.Background()) != b {
 		t.Fatal("pinned requests lost their snapshot")
 	}
-	ctx3, release3 := live.Pin(context.Background())
+	ctx3, release3 := live.Pin(context.Background(), "")
 	if live.For(ctx3) != b {
 		t.Fatal("a new request does not see the new catalog")
 	}
@@ -58,9 +59,56 @@ func TestLivePinning(t *testing.T) {
 	}
 	// Nothing loaded: pinning is a no-op.
 	empty := NewLive(nil)
-	ctx, release := empty.Pin(context.Background())
+	ctx, release := empty.Pin(context.Background(), "")
 	release()
 	if empty.For(ctx) != nil {
 		t.Error("a catalog out of nothing")
+	}
+}
+
+// A restricted layer exists only for requests with its key: not in the
+// layer list, not by name, not in groups.
+func TestRestrictedLayers(t *testing.T) {
+	feats := &Features{Source: noFeatures{}, Table: "t"}
+	secret := HashAccessKey("s3cret")
+	c, err := New(Service{}, []*Layer{
+		{Name: "public", Features: feats},
+		{Name: "private", Features: feats, AccessKeyHash: secret},
+		{Name: "other", Features: feats, AccessKeyHash: HashAccessKey("other")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err = c.WithGroups([]Group{{Name: "g", Layers: []string{"public", "private"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := NewLive(c)
+	names := func(ctx context.Context) []string {
+		var out []string
+		for _, l := range live.For(ctx).Layers() {
+			out = append(out, l.Name)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		key  string
+		want string
+	}{{"", "public"}, {"wrong", "public"}, {"s3cret", "public private"}, {"other", "public other"}} {
+		ctx, release := live.Pin(context.Background(), tc.key)
+		got := strings.Join(names(ctx), " ")
+		if got != tc.want {
+			t.Errorf("key %q: layers %q, want %q", tc.key, got, tc.want)
+		}
+		_, private := live.For(ctx).Layer("private")
+		g, _ := live.For(ctx).Group("g")
+		if private != (tc.key == "s3cret") || (g != nil && len(g.Layers) != map[bool]int{true: 2, false: 1}[private]) {
+			t.Errorf("key %q: private %v, group %+v", tc.key, private, g)
+		}
+		release()
+	}
+	// Random keys share the public view.
+	if c.Visible(HashAccessKey("a")) != c.Visible(HashAccessKey("b")) {
+		t.Error("each unknown key made its own view")
 	}
 }

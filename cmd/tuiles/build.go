@@ -168,6 +168,7 @@ func buildWith(ctx context.Context, cfg *config.Config, log *slog.Logger, sh *sh
 			continue
 		}
 		if l != nil {
+			l.AccessKeyHash = strings.ToLower(cfg.Layers[i].AccessKeySHA256)
 			layers = append(layers, l)
 		}
 	}

@@ -444,7 +444,7 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 // pinner is a catalog source that can pin its catalog to a request
 // (catalog.Live).
 type pinner interface {
-	Pin(ctx context.Context) (context.Context, func())
+	Pin(ctx context.Context, accessKey string) (context.Context, func())
 }
 
 // pin gives each request one catalog snapshot for its whole life, so that
@@ -456,8 +456,58 @@ func (s *Server) pin(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, release := p.Pin(r.Context())
+		key, _ := r.Context().Value(accessKeyCtx{}).(string)
+		ctx, release := p.Pin(r.Context(), key)
 		defer release()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// accessKeyCtx is the context key of a request's access key.
+type accessKeyCtx struct{}
+
+// hideAccessKey takes the request's access key into its context (for pin)
+// and blanks it out of the query string, so that no log line (access log,
+// protocol errors) ever holds a key: logs travel further than secrets
+// should.
+func (s *Server) hideAccessKey(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := accessKey(r)
+		if key == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), accessKeyCtx{}, key))
+		if q := r.URL.RawQuery; q != "" {
+			parts := strings.Split(q, "&")
+			for i, p := range parts {
+				name, _, _ := strings.Cut(p, "=")
+				if strings.EqualFold(name, "apikey") {
+					parts[i] = name + "=redacted"
+				}
+			}
+			u := *r.URL
+			u.RawQuery = strings.Join(parts, "&")
+			r.URL = &u
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// accessKey is the key a request carries for restricted layers: the
+// apikey parameter (any case, as the Géoplateforme's clients send it), or
+// the X-API-Key or apikey header.
+func accessKey(r *http.Request) string {
+	if k := r.Header.Get("X-API-Key"); k != "" {
+		return k
+	}
+	if k := r.Header.Get("apikey"); k != "" {
+		return k
+	}
+	for name, values := range r.URL.Query() {
+		if strings.EqualFold(name, "apikey") && len(values) > 0 {
+			return values[0]
+		}
+	}
+	return ""
 }

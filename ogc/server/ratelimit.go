@@ -79,7 +79,7 @@ func (lm *limiter) sweep(now time.Time) {
 // remote address (the first X-Forwarded-For hop when the server trusts a
 // proxy in front).
 func (s *Server) clientKey(r *http.Request) string {
-	if k := r.URL.Query().Get("apikey"); k != "" {
+	if k, _ := r.Context().Value(accessKeyCtx{}).(string); k != "" {
 		return "key:" + k
 	}
 	if s.opts.TrustProxy {

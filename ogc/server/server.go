@@ -174,7 +174,7 @@ func New(o Options) *Server {
 			s.limiters[service] = newLimiter(l)
 		}
 	}
-	s.handler = s.recoverPanics(s.requestID(s.pin(s.accessLog(s.instrument(s.cors(s.rateLimit(s.limitBody(s.compress(s.timeout(s.routes()))))))))))
+	s.handler = s.recoverPanics(s.requestID(s.hideAccessKey(s.pin(s.accessLog(s.instrument(s.cors(s.rateLimit(s.limitBody(s.compress(s.timeout(s.routes())))))))))))
 	return s
 }
 

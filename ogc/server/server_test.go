@@ -652,3 +652,17 @@ func TestBodyLimit(t *testing.T) {
 		t.Errorf("100 bytes: status %d, read %d, err %v", w.Code, read, readErr)
 	}
 }
+
+// Access keys never reach a log line, whatever their spelling.
+func TestAccessKeysNotLogged(t *testing.T) {
+	s, logs := newTestServer(t, Options{})
+	do(s.Handler(), "GET", "/healthz?probe=1&apikey=SECRETKEY1&APIKEY=SECRETKEY2", nil)
+	do(s.Handler(), "GET", "/healthz?ApiKey=SECRETKEY3", map[string]string{"X-API-Key": "SECRETKEY4"})
+	out := logs.String()
+	if strings.Contains(out, "SECRETKEY") {
+		t.Errorf("a key reached the log:\n%s", out)
+	}
+	if !strings.Contains(out, "apikey=redacted") || !strings.Contains(out, "probe=1") {
+		t.Errorf("the query is not logged redacted:\n%s", out)
+	}
+}

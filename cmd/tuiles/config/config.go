@@ -16,6 +16,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -191,6 +192,9 @@ type Layer struct {
 	Attribution string   `yaml:"attribution"`
 	Data        Data     `yaml:"data"`
 	Tiles       Tiles    `yaml:"tiles"`
+	// AccessKeySHA256, when given, restricts the layer to requests that
+	// carry the access key (apikey) of this SHA-256 (64 hex digits).
+	AccessKeySHA256 string `yaml:"access_key_sha256"`
 	// Services the layer is published through. Default: wmts, tms, xyz
 	// for tile caches; wfs and wms for store tables; wms for rasters.
 	Services []string `yaml:"services"`
@@ -855,6 +859,11 @@ func (c *Config) validateLayer(i int, names map[string]int) Problems {
 		}
 	}
 
+	if k := l.AccessKeySHA256; k != "" {
+		if _, err := hex.DecodeString(k); err != nil || len(k) != 64 {
+			add(p+".access_key_sha256", "want the SHA-256 of the key in 64 hex digits (printf %%s KEY | sha256sum)")
+		}
+	}
 	ps = append(ps, c.validateRendered(i)...)
 	ps = append(ps, c.validateServices(i)...)
 	for j, st := range l.Styles {
