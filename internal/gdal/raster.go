@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"image"
 	"math"
 	"runtime/cgo"
@@ -449,4 +450,43 @@ func toByte(v float32) uint8 {
 		return 255
 	}
 	return uint8(v + 0.5)
+}
+
+// WriteCOG writes the raster as a cloud-optimised GeoTIFF at dst, tiled,
+// DEFLATE-compressed, with overviews, as gdal_translate -of COG does.
+// Cancelling ctx aborts it; a failed or cancelled write removes dst.
+func (r *Raster) WriteCOG(ctx context.Context, dst string) error {
+	if r.h == nil {
+		return fmt.Errorf("%s: write COG: %w", r.path, ErrClosed)
+	}
+	r.errs.enter()
+	defer r.errs.leave()
+	cargs := cStrings([]string{"-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "OVERVIEWS=AUTO", "-co", "BIGTIFF=IF_SAFER"})
+	opts := C.GDALTranslateOptionsNew(cargs, nil)
+	C.CSLDestroy(cargs)
+	if opts == nil {
+		return r.errs.must(r.path, "write COG", "bad translate options")
+	}
+	defer C.GDALTranslateOptionsFree(opts)
+	h := cgo.NewHandle(&warpJob{ctx: ctx})
+	defer h.Delete()
+	C.tuiles_translate_set_progress(opts, C.uintptr_t(h))
+	cdst := C.CString(dst)
+	defer C.free(unsafe.Pointer(cdst))
+	var usage C.int
+	out := C.GDALTranslate(cdst, r.h, opts, &usage)
+	var err error
+	if out == nil {
+		err = r.errs.must(r.path, "write COG", "GDAL could not write "+dst)
+	} else if C.GDALClose(out); r.errs.failed() {
+		err = r.errs.take(r.path, "write COG")
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		err = fmt.Errorf("%s: write COG: %w", r.path, cerr)
+	}
+	if err != nil {
+		_ = os.Remove(dst)
+		return err
+	}
+	return nil
 }

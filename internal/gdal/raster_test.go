@@ -550,3 +550,36 @@ func TestWarpSourceAlpha(t *testing.T) {
 		}
 	}
 }
+
+// WriteCOG makes a tiled GeoTIFF with overviews that reads back with the
+// same size and georeferencing.
+func TestWriteCOG(t *testing.T) {
+	src, err := OpenRaster(context.Background(), "../../testdata/raster/dem_lv95.tif")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst := filepath.Join(t.TempDir(), "dem.cog.tif")
+	if err := src.WriteCOG(context.Background(), dst); err != nil {
+		t.Fatal(err)
+	}
+	out, err := OpenRaster(context.Background(), dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	in, got := src.Info(), out.Info()
+	if got.Width != in.Width || got.Height != in.Height || got.Bounds != in.Bounds || got.Overviews == 0 {
+		t.Errorf("COG %+v from %+v", got, in)
+	}
+	// A cancelled write leaves nothing behind.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	dst2 := filepath.Join(t.TempDir(), "cancelled.tif")
+	if err := src.WriteCOG(ctx, dst2); err == nil {
+		t.Error("a cancelled write succeeded")
+	}
+	if _, err := os.Stat(dst2); err == nil {
+		t.Error("a cancelled write left its file")
+	}
+}

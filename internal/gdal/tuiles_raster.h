@@ -11,4 +11,7 @@
 // (tuilesProgress, with the cgo.Handle h) whether to go on.
 void tuiles_warp_set_progress(GDALWarpAppOptions *o, uintptr_t h);
 
+// tuiles_translate_set_progress does the same for gdal_translate options.
+void tuiles_translate_set_progress(GDALTranslateOptions *o, uintptr_t h);
+
 #endif
