@@ -767,3 +767,19 @@ func TestRTreeFollowsEdits(t *testing.T) {
 	writeLayer(t, s, Layer{Name: "random"}, Append, randomFeatures(50, 99))
 	checkRTree(t, s, "random")
 }
+
+func TestDrop(t *testing.T) {
+	s, _ := newStore(t)
+	writeLayer(t, s, allKinds, Create, nil)
+	if err := s.Drop(t.Context(), allKinds.Name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Layer(allKinds.Name); !errors.Is(err, ErrNotFound) {
+		t.Errorf("after Drop: %v", err)
+	}
+	if err := s.Drop(t.Context(), allKinds.Name); !errors.Is(err, ErrNotFound) {
+		t.Errorf("dropping twice: %v", err)
+	}
+	// The name is free again.
+	writeLayer(t, s, allKinds, Create, nil)
+}

@@ -641,3 +641,30 @@ func sameCRS(a, b crs.CRS) bool {
 	}
 	return a == b
 }
+
+// Drop removes a feature layer with its R-tree and metadata, in one
+// transaction; ErrNotFound when there is no such layer.
+func (s *Store) Drop(ctx context.Context, name string) error {
+	if s.wdb == nil {
+		return fmt.Errorf("drop layer %q: %w", name, ErrReadOnly)
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("drop layer %q: %w", name, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	l, err := loadLayer(ctx, tx, name)
+	if err != nil {
+		return fmt.Errorf("drop layer %q: %w", name, err)
+	}
+	if l == nil {
+		return fmt.Errorf("drop layer %q: %w", name, ErrNotFound)
+	}
+	if err := dropLayer(ctx, tx, l); err != nil {
+		return fmt.Errorf("drop layer %q: %w", name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("drop layer %q: %w", name, err)
+	}
+	return s.Reload(context.WithoutCancel(ctx))
+}

@@ -62,6 +62,7 @@ Usage:
   tuiles cache info|verify|truncate FILE          show, check or empty (--zoom, --bbox)
                                                  an MBTiles cache
   tuiles export FILE.mbtiles --to FILE.pmtiles    write a Web Mercator cache as PMTiles
+  tuiles token create|list|revoke --config FILE  manage the producer API's tokens
   tuiles version                                 print the version
   tuiles help [COMMAND]                          print this help, or a command's
 
@@ -88,6 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runCache(ctx, rest, stdout, stderr)
 	case "export":
 		return runExport(ctx, rest, stdout, stderr)
+	case "token":
+		return runToken(ctx, rest, stdout, stderr)
 	case "version":
 		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -128,6 +131,9 @@ func commandFlags(cmd string) *flag.FlagSet {
 		return fs
 	case "export":
 		fs, _ := exportFlags()
+		return fs
+	case "token":
+		fs, _ := tokenFlags()
 		return fs
 	case "version":
 		return newFlagSet("version", "")

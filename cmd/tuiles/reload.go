@@ -11,6 +11,7 @@ import (
 
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/cmd/tuiles/config"
+	"github.com/tuiles/tuiles/producer"
 )
 
 // reloader rebuilds the catalog from the configuration file (on SIGHUP)
@@ -24,15 +25,29 @@ type reloader struct {
 	live *catalog.Live
 	sh   *shared
 
-	mu  sync.Mutex // one reload at a time
-	cfg *config.Config
-	cur *built
+	// producers, when set, holds publications added to every build,
+	// with their files in dataDir.
+	producers *producer.Catalog
+	dataDir   string
+
+	mu sync.Mutex // one reload at a time
+	// cfg and include are the file's configuration in force and the
+	// layers of it built; cur is the build in force.
+	cfg     *config.Config
+	include func(int) bool
+	cur     *built
 	// retiring counts replaced builds not closed yet.
 	retiring sync.WaitGroup
 }
 
-func newReloader(path string, cfg *config.Config, b *built, sh *shared, live *catalog.Live, log *slog.Logger) *reloader {
-	return &reloader{path: path, log: log, live: live, sh: sh, cfg: cfg, cur: b}
+func newReloader(path string, sh *shared, live *catalog.Live, log *slog.Logger) *reloader {
+	return &reloader{path: path, log: log, live: live, sh: sh}
+}
+
+// withPublications makes every build add the producers' publications of
+// cat, with their files in dataDir.
+func (r *reloader) withPublications(cat *producer.Catalog, dataDir string) {
+	r.producers, r.dataDir = cat, dataDir
 }
 
 // reload loads and builds the configuration again and swaps it in; it
@@ -42,36 +57,84 @@ func (r *reloader) reload(ctx context.Context) bool {
 	defer r.mu.Unlock()
 	r.log.Info("reloading the configuration", "config", r.path)
 	cfg, include, err := loadServing(r.path, r.log)
+	if err == nil {
+		err = r.rebuild(ctx, cfg, include)
+	}
 	if err != nil {
 		r.log.Error("configuration refused; the one in force stays", "config", r.path, "problems", problemText(err))
 		return false
+	}
+	r.log.Info("configuration reloaded", "config", r.path, "layers", len(r.cur.catalog.Layers()))
+	return true
+}
+
+// apply rebuilds the configuration in force with the publications as
+// they are now: the producer API calls it after each change.
+func (r *reloader) apply(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.rebuild(ctx, r.cfg, r.include); err != nil {
+		return err
+	}
+	r.log.Info("publications applied", "layers", len(r.cur.catalog.Layers()))
+	return nil
+}
+
+// start builds the first configuration.
+func (r *reloader) start(ctx context.Context, cfg *config.Config, include func(int) bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.rebuild(ctx, cfg, include)
+}
+
+// rebuild builds the file's configuration cfg (its layers chosen by
+// include) with the publications, and swaps it in. r.mu is held.
+func (r *reloader) rebuild(ctx context.Context, cfg *config.Config, include func(int) bool) error {
+	full := cfg
+	if r.producers != nil {
+		doc, err := publishedDoc(ctx, r.producers, r.dataDir)
+		if err != nil {
+			return fmt.Errorf("reading the publications: %w", err)
+		}
+		full, include, err = withPublished(cfg, include, doc, r.dataDir, r.log)
+		if err != nil {
+			return err
+		}
 	}
 	old := r.cur
 	// A stale rendered cache is emptied by the new build; the old build's
 	// tiler of that cache must stop writing first, or renders finishing
 	// for requests in flight would put old tiles back.
 	detach := func(path string) {
+		if old == nil {
+			return
+		}
 		for t, s := range old.caches {
 			if s.Path() == path {
 				t.Detach()
 			}
 		}
 	}
-	b, problems := buildWith(ctx, cfg, r.log, r.sh, buildOptions{include: include, beforeTruncate: detach, lenient: true})
+	b, problems := buildWith(ctx, full, r.log, r.sh, buildOptions{include: include, beforeTruncate: detach, lenient: true})
 	if len(problems) > 0 {
 		if err := b.Close(); err != nil {
 			r.log.Error("closing the refused configuration's stores", "err", err)
 		}
-		r.log.Error("configuration refused; the one in force stays", "config", r.path, "problems", problemText(problems))
-		return false
+		return problems
 	}
-	for _, key := range restartOnly(r.cfg, cfg) {
-		r.log.Warn("this setting changed but takes effect at the next restart", "key", key)
+	if r.cfg != nil {
+		for _, key := range restartOnly(r.cfg, cfg) {
+			r.log.Warn("this setting changed but takes effect at the next restart", "key", key)
+		}
 	}
 	// The old build's seeds stop when it closes; the new one's go on
 	// from what the cache holds.
-	b.startSeeds(ctx, cfg, r.log, cfg.Server.SeedThreads)
-	r.cfg, r.cur = cfg, b
+	b.startSeeds(ctx, full, r.log, full.Server.SeedThreads)
+	r.cfg, r.include, r.cur = cfg, include, b
+	if old == nil {
+		r.live.Swap(b.catalog, nil)
+		return nil
+	}
 	r.retiring.Add(1)
 	r.live.Swap(b.catalog, func() {
 		// Called when the last request on the old catalog is done,
@@ -83,8 +146,31 @@ func (r *reloader) reload(ctx context.Context) bool {
 			}
 		}()
 	})
-	r.log.Info("configuration reloaded", "config", r.path, "layers", len(b.catalog.Layers()))
-	return true
+	return nil
+}
+
+// withPublished appends the published layers of doc to cfg. Layers whose
+// files are missing are left out (logged), as the file's are; any other
+// problem refuses the whole.
+func withPublished(cfg *config.Config, include func(int) bool, doc []byte, dataDir string, log *slog.Logger) (*config.Config, func(int) bool, error) {
+	n := len(cfg.Layers)
+	full, err := cfg.WithLayers(doc, "publications", dataDir)
+	if err == nil {
+		return full, include, nil
+	}
+	var ps config.Problems
+	if full == nil || !errors.As(err, &ps) || !ps.OnlyUnavailable() {
+		return nil, nil, err
+	}
+	for _, p := range ps {
+		log.Error("published layer left out: its data cannot be served", "problem", p.Error())
+	}
+	return full, func(i int) bool {
+		if i < n {
+			return include == nil || include(i)
+		}
+		return !ps.About(fmt.Sprintf("layers[%d]", i-n))
+	}, nil
 }
 
 // Close waits for replaced builds to close, then closes the one in force.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tuiles/tuiles/api"
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/cmd/tuiles/config"
 	"github.com/tuiles/tuiles/ogc/server"
@@ -86,17 +87,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitError
 	}
 	sh := newShared(cfg, log)
-	b, problems := buildWith(ctx, cfg, log, sh, buildOptions{include: include, lenient: true})
-	if len(problems) > 0 {
-		if err := b.Close(); err != nil {
-			log.Error("closing the tile caches", "err", err)
+	live := catalog.NewLive(nil)
+	reloads := newReloader(path, sh, live, log)
+	var apiHandler *api.Handler
+	var prod *producerAPI
+	if cfg.Producer.DataDir != "" {
+		if prod, err = startProducerAPI(ctx, cfg, reloads, log); err != nil {
+			fmt.Fprintf(stderr, "tuiles serve: producer API: %v\n", err)
+			return exitError
 		}
-		printProblems(stderr, problems)
+		apiHandler = prod.handler
+	}
+	if err := reloads.start(ctx, cfg, include); err != nil {
+		if prod != nil {
+			prod.close()
+		}
+		printProblems(stderr, err)
 		return exitError
 	}
-	b.startSeeds(ctx, cfg, log, cfg.Server.SeedThreads)
-	live := catalog.NewLive(b.catalog)
-	reloads := newReloader(path, cfg, b, sh, live, log)
 	// Stores close after the server has stopped, when no request can read
 	// them any more.
 	defer func() {
@@ -104,6 +112,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			log.Error("closing the tile caches", "err", err)
 		}
 	}()
+	// Runs first (defers run last in, first out): the job runner stops
+	// before the builds close, so no job rebuilds a closed server.
+	if prod != nil {
+		defer prod.close()
+	}
 	// SIGHUP reloads the configuration, as daemons do.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -134,8 +147,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitError
 		}
 	}
-	srv := newServer(cfg, live, sh.renderer, sh.registry, listen, tlsConfig, log)
-	log.Info("serving", "config", path, "layers", len(b.catalog.Layers()), "pid", os.Getpid())
+	srv := newServer(cfg, live, sh.renderer, sh.registry, listen, tlsConfig, apiHandler, log)
+	log.Info("serving", "config", path, "layers", len(live.Current().Layers()), "pid", os.Getpid())
 	if err := srv.ListenAndServe(ctx); err != nil {
 		log.Error("server stopped", "err", err)
 		return exitError
@@ -144,7 +157,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // newServer wires the protocol handlers and the HTTP server.
-func newServer(cfg *config.Config, src catalog.Source, renderer *render.Renderer, reg *prometheus.Registry, listen string, tlsConfig *tls.Config, log *slog.Logger) *server.Server {
+func newServer(cfg *config.Config, src catalog.Source, renderer *render.Renderer, reg *prometheus.Registry, listen string, tlsConfig *tls.Config, producerAPI *api.Handler, log *slog.Logger) *server.Server {
 	// One tile responder for every protocol, so its cache of empty tiles
 	// is shared.
 	tiles := tileserve.New(log)
@@ -155,7 +168,7 @@ func newServer(cfg *config.Config, src catalog.Source, renderer *render.Renderer
 		// server's default, which allows every origin.
 		origins = []string{}
 	}
-	return server.New(server.Options{
+	o := server.Options{
 		Listen:  listen,
 		Catalog: src,
 		WMTS:    wmts.NewHandler(wmts.Options{Catalog: src, PublicURL: public, Tiles: tiles, Logger: log}),
@@ -192,7 +205,13 @@ func newServer(cfg *config.Config, src catalog.Source, renderer *render.Renderer
 		MaxBodyBytes: cfg.Server.MaxBodyBytes,
 		TLS:          tlsConfig,
 		Logger:       log,
-	})
+	}
+	// Left unset without the API: a nil *api.Handler in the interface
+	// would not be nil.
+	if producerAPI != nil {
+		o.API = producerAPI
+	}
+	return server.New(o)
 }
 
 // demoTables are the layers of testdata/vector/sources.gpkg the bundled

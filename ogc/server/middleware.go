@@ -427,6 +427,10 @@ func addVary(h http.Header, field string) {
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	max := s.opts.MaxBodyBytes
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.API != nil && strings.HasPrefix(r.URL.Path, APIPrefix) {
+			next.ServeHTTP(w, r) // uploads: the API bounds them itself
+			return
+		}
 		if r.ContentLength > max {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.Header().Set("Connection", "close")

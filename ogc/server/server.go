@@ -111,6 +111,9 @@ type Options struct {
 	// MaxBodyBytes bounds a request body; a larger one is refused with
 	// 413. Zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// API is the producer API, mounted at APIPrefix; it bounds its own
+	// request bodies (uploads), so MaxBodyBytes does not apply to it.
+	API http.Handler
 	// TLS, when set, serves HTTPS with it (HTTP/2 offered through ALPN,
 	// HTTP/1.1 still accepted); see LoadTLS.
 	TLS *tls.Config
@@ -129,6 +132,9 @@ func LoadTLS(certFile, keyFile string) (*tls.Config, error) {
 		NextProtos:   []string{"h2", "http/1.1"},
 	}, nil
 }
+
+// APIPrefix is where Options.API is mounted.
+const APIPrefix = "/api/v1/"
 
 // DefaultMaxBodyBytes bounds request bodies: WFS POST filters with
 // detailed polygons stay well under it.
@@ -205,6 +211,9 @@ func (s *Server) routes() http.Handler {
 	}
 	if s.opts.XYZ != nil {
 		mux.Handle("/tiles/", s.opts.XYZ)
+	}
+	if s.opts.API != nil {
+		mux.Handle(APIPrefix, s.opts.API)
 	}
 	return mux
 }

@@ -83,6 +83,8 @@ type Config struct {
 	Store  string  `yaml:"store"`
 	WFS    WFS     `yaml:"wfs"`
 	WMS    WMS     `yaml:"wms"`
+	// Producer turns on the producer API (/api/v1) when DataDir is set.
+	Producer Producer `yaml:"producer"`
 	Layers []Layer `yaml:"layers"`
 
 	file  string
@@ -97,6 +99,16 @@ type Config struct {
 	// setIDs lists the known set identifiers in a stable order for
 	// messages.
 	setIDs []string
+}
+
+// Producer configures the producer API.
+type Producer struct {
+	// DataDir holds the producers' catalog (producer.db), store, rasters,
+	// styles, rendered caches and uploads being processed; relative to the
+	// configuration file. Empty: no producer API.
+	DataDir string `yaml:"data_dir"`
+	// MaxUploadBytes bounds one upload (default 1 GiB).
+	MaxUploadBytes int64 `yaml:"max_upload_bytes"`
 }
 
 // Server configures the HTTP server.
@@ -667,6 +679,9 @@ func (c *Config) validateServer() Problems {
 	}
 	if s.MaxRenders < 0 {
 		ps = append(ps, c.Problemf("server.max_renders", "%d is negative (0 means twice the CPUs)", s.MaxRenders))
+	}
+	if c.Producer.MaxUploadBytes < 0 {
+		ps = append(ps, c.Problemf("producer.max_upload_bytes", "%d is negative (0 means 1 GiB)", c.Producer.MaxUploadBytes))
 	}
 	if s.SeedThreads < 0 {
 		ps = append(ps, c.Problemf("server.seed_threads", "%d is negative (0 means 1)", s.SeedThreads))

@@ -82,7 +82,7 @@ func TestLoadProblems(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			yaml: "server:\n  listen: \":8080\"\nlayres: []\n",
-			want: []string{`tuiles.yaml:3:1: layres: unknown key "layres" (known: layers, server, service, store, tile_matrix_sets, wfs, wms)`},
+			want: []string{`tuiles.yaml:3:1: layres: unknown key "layres" (known: layers, producer, server, service, store, tile_matrix_sets, wfs, wms)`},
 		},
 		{
 			name: "rate limits",
