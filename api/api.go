@@ -202,7 +202,6 @@ func (h *Handler) openAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 // paths inside DataDir.
-func (h *Handler) storePath() string   { return filepath.Join(h.o.DataDir, "store.gpkg") }
 func (h *Handler) uploadDir(job int64) string {
 	return filepath.Join(h.o.DataDir, "uploads", "job-"+strconv.FormatInt(job, 10))
 }

@@ -28,12 +28,6 @@ const (
 	maxZipRatio   = 10
 )
 
-// uploadOptions are the import settings an upload may give (form fields
-// or query parameters).
-type uploadOptions struct {
-	sourceLayer, srs, sourceSRS string
-}
-
 // receive stores the files of an upload in dir: the parts named "file" of
 // a multipart/form-data body, or the whole body when its Content-Type is
 // not a form (the file name then comes from ?filename=). It returns the
