@@ -54,3 +54,7 @@ func (p *process) wait(t *testing.T, limit time.Duration) error {
 		return nil
 	}
 }
+
+// execCommand is exec.Command, for helpers in files that do not import
+// os/exec.
+func execCommand(name string, args ...string) *exec.Cmd { return exec.Command(name, args...) }
