@@ -17,13 +17,14 @@ func (h *Handler) stage(w http.ResponseWriter, r *http.Request) (dir string, fie
 	if err := os.MkdirAll(uploads, 0o755); err != nil {
 		return "", nil, datasetInput{}, err
 	}
-	dir, err = os.MkdirTemp(uploads, "incoming-")
+	staged, err := os.MkdirTemp(uploads, "incoming-")
 	if err != nil {
 		return "", nil, datasetInput{}, err
 	}
+	dir = staged
 	defer func() {
 		if err != nil {
-			_ = os.RemoveAll(dir)
+			_ = os.RemoveAll(staged) // dir is "" by then
 		}
 	}()
 	fields, err = h.receive(w, r, dir)

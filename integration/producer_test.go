@@ -17,10 +17,10 @@ import (
 
 // producerServer serves a configuration with the producer API on, its
 // data in dir.
-func producerServer(t *testing.T, dir string) (*process, string) {
+func producerServer(t *testing.T, dir string, extra ...string) (*process, string) {
 	t.Helper()
-	cfg := fmt.Sprintf("store: %s\nproducer: {data_dir: %s}\nlayers:\n  - name: points\n    data: {table: departement_points}\n",
-		filepath.Join(demo.root, "testdata/demo/store.gpkg"), filepath.Join(dir, "data"))
+	cfg := fmt.Sprintf("store: %s\nproducer: {data_dir: %s%s}\nlayers:\n  - name: points\n    data: {table: departement_points}\n",
+		filepath.Join(demo.root, "testdata/demo/store.gpkg"), filepath.Join(dir, "data"), strings.Join(extra, ""))
 	path := filepath.Join(dir, "tuiles.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)

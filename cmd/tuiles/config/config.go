@@ -80,12 +80,12 @@ type Config struct {
 	TileMatrixSets []string `yaml:"tile_matrix_sets"`
 	// Store is the GeoPackage holding the feature tables that layers name
 	// with data.table (see tuiles import).
-	Store  string  `yaml:"store"`
-	WFS    WFS     `yaml:"wfs"`
-	WMS    WMS     `yaml:"wms"`
+	Store string `yaml:"store"`
+	WFS   WFS    `yaml:"wfs"`
+	WMS   WMS    `yaml:"wms"`
 	// Producer turns on the producer API (/api/v1) when DataDir is set.
 	Producer Producer `yaml:"producer"`
-	Layers []Layer `yaml:"layers"`
+	Layers   []Layer  `yaml:"layers"`
 
 	file  string
 	dir   string
