@@ -16,7 +16,7 @@ TEST_TIMEOUT ?= 20m
 # How long each fuzz target runs under `make fuzz`.
 FUZZTIME ?= 10s
 
-.PHONY: all deps build run test vet fmt-check staticcheck unit bench bench-mapserver loadtest fuzz clean
+.PHONY: all deps build run test vet fmt-check staticcheck unit bench bench-mapserver loadtest viewer fuzz clean
 
 all: build
 
@@ -57,6 +57,12 @@ bench: build
 # (issue 6); fails on any 5xx. LOADTEST_SECONDS, LOADTEST_CONNECTIONS.
 loadtest: build
 	bash scripts/loadtest.sh
+
+# The layer viewer's bundle (OpenLayers by esbuild, from npm), committed in
+# ogc/viewer/dist and embedded in the binary: rebuild it after changing
+# ogc/viewer/web/src or the npm packages.
+viewer:
+	cd ogc/viewer/web && npm ci --no-audit --no-fund && npm run build
 
 bench-mapserver: build
 	bash scripts/mapserver/compare.sh

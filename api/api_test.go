@@ -15,7 +15,7 @@ import (
 // Every route is in the OpenAPI document, which is valid JSON.
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	var doc struct {
-		OpenAPI string                     `json:"openapi"`
+		OpenAPI string                    `json:"openapi"`
 		Paths   map[string]map[string]any `json:"paths"`
 	}
 	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {

@@ -39,36 +39,9 @@ func TestWebMapInChromium(t *testing.T) {
 	shots := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "node", filepath.Join(dir, "check.mjs"), demo.base, shots).Output()
-	if err != nil {
-		var stderr []byte
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = ee.Stderr
-		}
-		t.Fatalf("node check.mjs: %v\n%s\n%s", err, out, stderr)
-	}
-	var got map[string]struct {
-		Drawn    int
-		Requests int
-		Failures []string
-		Errors   []string
-	}
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-	for _, name := range []string{"wmts", "mvt"} {
-		m, ok := got[name]
-		switch {
-		case !ok:
-			t.Errorf("%s: no result", name)
-		case len(m.Failures) > 0 || len(m.Errors) > 0:
-			t.Errorf("%s: failed requests %v, page errors %v", name, m.Failures, m.Errors)
-		case m.Requests < 4:
-			t.Errorf("%s: only %d requests to tuiles", name, m.Requests)
-		case m.Drawn < 800*600/10:
-			t.Errorf("%s: only %d pixels drawn (screenshot in %s)", name, m.Drawn, shots)
-		}
-	}
+	out := runNode(ctx, t, filepath.Join(dir, "check.mjs"), demo.base, shots)
+	got := decodeMaps(t, out)
+	checkMaps(t, got, []string{"wmts", "mvt"}, 4, 800*600/10)
 	if t.Failed() {
 		if keep := os.Getenv("TUILES_DEBUG_DIR"); keep != "" {
 			for _, n := range []string{"wmts.png", "mvt.png"} {
@@ -76,6 +49,93 @@ func TestWebMapInChromium(t *testing.T) {
 					_ = os.WriteFile(filepath.Join(keep, n), b, 0o644)
 				}
 			}
+		}
+	}
+}
+
+// The layer viewer (/view/LAYER) in Debian's headless Chromium: the map
+// shows the layer through its real service (WMTS tiles, vector tiles, a
+// WMS raster) with no failed request, and a click at its centre shows
+// the attributes there (GetFeatureInfo); screenshots are checked for
+// drawn pixels.
+func TestViewerInChromium(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
+		t.Fatal("Debian's chromium is not installed (make test installs it)")
+	}
+	dir := webMapDeps(t)
+	shots := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	layers := []string{"departements", "departements-vector", "dem"}
+	out := runNode(ctx, t, filepath.Join(dir, "viewer.mjs"), append([]string{demo.base, shots}, layers...)...)
+	got := decodeMaps(t, out)
+	checkMaps(t, got, layers, 3, 1000*700/20)
+	// The centre of the départements map is in France: the click names
+	// a département.
+	if info := got["departements"].Info; len(info) == 0 || info[0]["nom"] == nil {
+		t.Errorf("a click on the départements shows %v", info)
+	}
+	if info := got["dem"].Info; len(info) == 0 {
+		t.Errorf("a click on the DEM shows %v", info)
+	}
+	if t.Failed() {
+		if keep := os.Getenv("TUILES_DEBUG_DIR"); keep != "" {
+			for _, n := range layers {
+				if b, err := os.ReadFile(filepath.Join(shots, n+".png")); err == nil {
+					_ = os.WriteFile(filepath.Join(keep, "viewer-"+n+".png"), b, 0o644)
+				}
+			}
+		}
+	}
+}
+
+// runNode runs a Node.js script and returns its standard output.
+func runNode(ctx context.Context, t *testing.T, script string, args ...string) []byte {
+	t.Helper()
+	out, err := exec.CommandContext(ctx, "node", append([]string{script}, args...)...).Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("node %s: %v\n%s\n%s", filepath.Base(script), err, out, stderr)
+	}
+	return out
+}
+
+// browserMap is what a browser check reports of one map.
+type browserMap struct {
+	Drawn    int
+	Requests int
+	Failures []string
+	Errors   []string
+	Info     []map[string]any
+}
+
+func decodeMaps(t *testing.T, out []byte) map[string]browserMap {
+	t.Helper()
+	var got map[string]browserMap
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	return got
+}
+
+// checkMaps wants each named map there, with no failed request or page
+// error, at least minRequests requests to tuiles and minDrawn pixels.
+func checkMaps(t *testing.T, got map[string]browserMap, names []string, minRequests, minDrawn int) {
+	t.Helper()
+	for _, name := range names {
+		m, ok := got[name]
+		switch {
+		case !ok:
+			t.Errorf("%s: no result", name)
+		case len(m.Failures) > 0 || len(m.Errors) > 0:
+			t.Errorf("%s: failed requests %v, page errors %v", name, m.Failures, m.Errors)
+		case m.Requests < minRequests:
+			t.Errorf("%s: only %d requests to tuiles", name, m.Requests)
+		case m.Drawn < minDrawn:
+			t.Errorf("%s: only %d pixels drawn", name, m.Drawn)
 		}
 	}
 }

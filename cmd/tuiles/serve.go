@@ -25,6 +25,7 @@ import (
 	"github.com/tuiles/tuiles/ogc/server"
 	"github.com/tuiles/tuiles/ogc/tileserve"
 	"github.com/tuiles/tuiles/ogc/tms"
+	"github.com/tuiles/tuiles/ogc/viewer"
 	"github.com/tuiles/tuiles/ogc/wfs"
 	"github.com/tuiles/tuiles/ogc/wms"
 	"github.com/tuiles/tuiles/ogc/wmts"
@@ -204,6 +205,7 @@ func newServer(cfg *config.Config, src catalog.Source, renderer *render.Renderer
 		TrustProxy:   cfg.Server.TrustProxy,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes,
 		TLS:          tlsConfig,
+		Viewer:       viewer.NewHandler(viewer.Options{Catalog: src, PublicURL: public, Logger: log}),
 		Logger:       log,
 	}
 	// Left unset without the API: a nil *api.Handler in the interface

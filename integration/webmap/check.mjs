@@ -2,7 +2,7 @@
 // driven by playwright-core) and reports, as JSON on stdout, the tile
 // requests made, those that failed, and how many pixels of each map are
 // drawn. Usage: node check.mjs BASE_URL SCREENSHOT_DIR
-import { chromium } from "playwright-core";
+import { launch, trackedPage } from "./browser.mjs";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
@@ -12,23 +12,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const olJS = readFileSync(join(here, "node_modules/ol/dist/ol.js"), "utf8");
 const olCSS = readFileSync(join(here, "node_modules/ol/ol.css"), "utf8");
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 const result = {};
 try {
   for (const [name, script] of Object.entries(maps())) {
-    const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
-    const requests = [], failures = [], errors = [];
-    page.on("requestfinished", async (req) => {
-      const resp = await req.response();
-      requests.push(req.url());
-      if (resp && resp.status() >= 400) failures.push(`${resp.status()} ${req.url()}`);
-    });
-    page.on("requestfailed", (req) => failures.push(`${req.failure()?.errorText} ${req.url()}`));
-    page.on("pageerror", (e) => errors.push(String(e)));
+    const { page, seen } = await trackedPage(browser, { width: 800, height: 600 });
+    const { requests, failures, errors } = seen;
     await page.setContent(`<!doctype html><html><head><style>${olCSS} html,body,#map{margin:0;width:100%;height:100%}</style></head>
       <body><div id="map"></div></body></html>`);
     await page.addScriptTag({ content: olJS });

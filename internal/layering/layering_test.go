@@ -37,6 +37,7 @@ var rank = map[string]int{
 	"ogc/xyz":                  12,
 	"ogc/wfs":                  12,
 	"api":                      12,
+	"ogc/viewer":               12,
 	"ogc/server":               13,
 	"cmd/tuiles/config":        14,
 	"cmd/tuiles":               15,

@@ -148,6 +148,9 @@ func (s *Server) indexPage(cat *catalog.Catalog, base string) indexPage {
 			formats = append(formats, f.Name)
 		}
 		il.Formats = strings.Join(formats, ", ")
+		if s.opts.Viewer != nil {
+			il.Links = append(il.Links, indexLink{"map viewer", base + "/view/" + url.PathEscape(l.Name)})
+		}
 		if s.opts.WMTS != nil && l.Publishes(catalog.WMTS) {
 			il.Links = append(il.Links, indexLink{"WMTS capabilities", base + "/wmts/1.0.0/WMTSCapabilities.xml"})
 		}

@@ -111,6 +111,9 @@ type Options struct {
 	// MaxBodyBytes bounds a request body; a larger one is refused with
 	// 413. Zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Viewer serves the map page of each layer at /view/ (linked from
+	// the index page); nil leaves it out.
+	Viewer http.Handler
 	// API is the producer API, mounted at APIPrefix; it bounds its own
 	// request bodies (uploads), so MaxBodyBytes does not apply to it.
 	API http.Handler
@@ -214,6 +217,9 @@ func (s *Server) routes() http.Handler {
 	}
 	if s.opts.API != nil {
 		mux.Handle(APIPrefix, s.opts.API)
+	}
+	if s.opts.Viewer != nil {
+		mux.Handle("/view/", s.opts.Viewer)
 	}
 	return mux
 }
