@@ -204,6 +204,17 @@ func TestProducerWorkflow(t *testing.T) {
 	if status, s := call(t, p.base, token, http.MethodPut, "/api/v1/styles/red", strings.NewReader(redSLD), "application/vnd.ogc.sld+xml"); status != http.StatusCreated {
 		t.Fatalf("style: %d %v", status, s)
 	}
+	demSLD, err := os.ReadFile(filepath.Join(demo.root, "testdata/demo/styles/dem.sld"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, s := call(t, p.base, token, http.MethodPut, "/api/v1/styles/relief", bytes.NewReader(demSLD), "application/vnd.ogc.sld+xml"); status != http.StatusCreated {
+		t.Fatalf("raster style: %d %v", status, s)
+	}
+	// An invalid style is refused with where it is wrong.
+	if status, s := call(t, p.base, token, http.MethodPut, "/api/v1/styles/broken", strings.NewReader("<StyledLayerDescriptor>\n<NamedLayer><Name>x</Name>\n<UserStyle><FeatureTypeStyle><Rule><PolygonSymbolizer><Fill><CssParameter name=\"fill\">not a colour</CssParameter></Fill></PolygonSymbolizer></Rule></FeatureTypeStyle></UserStyle></NamedLayer></StyledLayerDescriptor>"), "application/vnd.ogc.sld+xml"); status != http.StatusBadRequest || !strings.Contains(fmt.Sprint(s["error"]), "broken.sld:3:") {
+		t.Errorf("an invalid style: %d %v", status, s)
+	}
 	pub := func(req map[string]any) map[string]any {
 		b, _ := json.Marshal(req)
 		status, v := call(t, p.base, token, http.MethodPost, "/api/v1/publications", bytes.NewReader(b), "application/json")
@@ -213,7 +224,7 @@ func TestProducerWorkflow(t *testing.T) {
 		return v
 	}
 	depsPub := pub(map[string]any{"name": "deps", "dataset": depsID, "title": "Départements", "styles": []string{"red"}})
-	demPub := pub(map[string]any{"name": "dem", "dataset": demID, "services": []string{"wms"}})
+	demPub := pub(map[string]any{"name": "dem", "dataset": demID, "styles": []string{"relief"}, "services": []string{"wms", "wmts"}})
 
 	// Seen on every service, at once.
 	for _, c := range []struct{ path, want string }{
@@ -222,6 +233,7 @@ func TestProducerWorkflow(t *testing.T) {
 		{"/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetCapabilities", "<Name>points</Name>"},
 		{"/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetCapabilities", "tuiles:deps"},
 		{"/wmts?SERVICE=WMTS&REQUEST=GetCapabilities", "<ows:Identifier>deps</ows:Identifier>"},
+		{"/wmts?SERVICE=WMTS&REQUEST=GetCapabilities", "<ows:Identifier>dem</ows:Identifier>"},
 	} {
 		if _, _, b := fetch(t, http.MethodGet, p.base+c.path, "", nil); !strings.Contains(b, c.want) {
 			t.Errorf("%s lacks %s", c.path, c.want)
@@ -274,6 +286,29 @@ func TestProducerWorkflow(t *testing.T) {
 	// A tile over Brittany is drawn from the new data.
 	if c := centreColour(t, p.base+"/tiles/deps/WebMercatorQuad/8/125/88.png"); c != [3]uint8{255, 0, 0} {
 		t.Errorf("a tile over Brittany after the update: centre %v", c)
+	}
+
+	// A restricted publication: its key opens it, nothing else does.
+	secret := pub(map[string]any{"name": "deps-private", "dataset": depsID, "restricted": true})
+	key, _ := secret["access_key"].(string)
+	if key == "" {
+		t.Fatalf("a restricted publication without its key: %v", secret)
+	}
+	const privateTile = "/tiles/deps-private/WebMercatorQuad/8/125/88.png"
+	if status, _, _ := fetch(t, http.MethodGet, p.base+privateTile, "", nil); status != http.StatusNotFound {
+		t.Errorf("the restricted layer's tile without its key: %d", status)
+	}
+	if status, _, _ := fetch(t, http.MethodGet, p.base+privateTile+"?apikey="+key, "", nil); status != http.StatusOK {
+		t.Errorf("the restricted layer's tile with its key: %d", status)
+	}
+	if _, _, b := fetch(t, http.MethodGet, p.base+"/wfs?SERVICE=WFS&REQUEST=GetCapabilities", "", nil); strings.Contains(b, "deps-private") {
+		t.Error("the restricted layer is in WFS capabilities without its key")
+	}
+	if status, v := call(t, p.base, token, http.MethodDelete, fmt.Sprintf("/api/v1/publications/%d", idOf(secret)), nil, ""); status != http.StatusNoContent {
+		t.Fatalf("unpublish: %d %v", status, v)
+	}
+	if strings.Contains(p.logs.String(), key) {
+		t.Error("the access key reached the log")
 	}
 
 	// Unpublish: gone from every service.
