@@ -115,15 +115,21 @@ func (r *Runner) process(ctx context.Context, j producer.Job) {
 		log.Error("recording a job's end", "err", ferr)
 		return
 	}
-	if err != nil || finished.Version <= 1 {
+	if err != nil {
 		return
 	}
 	// A new version of a dataset that may be published: rebuild, so that
-	// the services serve it (rendered caches of it are emptied then).
-	if r.o.Changed != nil {
+	// the services serve it (rendered caches of it are emptied then). The
+	// job succeeds once that is done: a client that saw it succeed gets
+	// the new data.
+	if finished.Version > 1 && r.o.Changed != nil {
 		if err := r.o.Changed(context.WithoutCancel(ctx)); err != nil {
 			log.Error("publishing the new version", "err", err)
+			r.progress(ctx, j, 1, "the new version could not be published: %v", err)
 		}
+	}
+	if err := r.o.Catalog.SucceedJob(context.WithoutCancel(ctx), j.ID); err != nil {
+		log.Error("recording a job's end", "err", err)
 	}
 	if d.Kind == producer.Raster && d.Location != "" && d.Location != finished.Location {
 		_ = os.Remove(d.Location)

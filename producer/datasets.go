@@ -298,9 +298,11 @@ type Version struct {
 	Bounds   *[4]float64
 }
 
-// FinishJob records the end of a job. On success the dataset moves to
-// the new version; on failure it keeps the version it had (or is marked
-// failed when it had none), and the error is the job's.
+// FinishJob records the end of a job's work. On success the dataset
+// moves to the new version and the job stays running until SucceedJob,
+// which the runner calls once the version is live on the services; on
+// failure the dataset keeps the version it had (or is marked failed when
+// it had none), and the job fails with the error.
 func (c *Catalog) FinishJob(ctx context.Context, id int64, v Version, jobErr error) (Dataset, error) {
 	tx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -320,7 +322,7 @@ func (c *Catalog) FinishJob(ctx context.Context, id int64, v Version, jobErr err
 			return Dataset{}, err
 		}
 	} else {
-		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET status = ?, progress = 1, finished = ? WHERE id = ?`, StatusSucceeded, t, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET progress = 1 WHERE id = ?`, id); err != nil {
 			return Dataset{}, err
 		}
 		var w, s, e, n any
@@ -341,4 +343,10 @@ func (c *Catalog) FinishJob(ctx context.Context, id int64, v Version, jobErr err
 		return Dataset{}, err
 	}
 	return c.Dataset(ctx, Actor{ProducerID: producerID}, datasetID)
+}
+
+// SucceedJob marks a job whose work FinishJob recorded as succeeded.
+func (c *Catalog) SucceedJob(ctx context.Context, id int64) error {
+	_, err := c.db.ExecContext(ctx, `UPDATE jobs SET status = ?, finished = ? WHERE id = ?`, StatusSucceeded, now(), id)
+	return err
 }

@@ -149,6 +149,12 @@ func TestJobsAndDependencies(t *testing.T) {
 	if err != nil || got.Version != 1 || got.Status != StatusReady || got.Features != 10 || got.Bounds == nil {
 		t.Fatalf("after the first job: %+v %v", got, err)
 	}
+	if jj, _ := c.Job(ctx, a, j.ID); jj.Status != StatusRunning {
+		t.Errorf("a job is done only once its version is live: %s", jj.Status)
+	}
+	if err := c.SucceedJob(ctx, j.ID); err != nil {
+		t.Fatal(err)
+	}
 	jj, _ := c.Job(ctx, a, j.ID)
 	if jj.Status != StatusSucceeded || len(jj.Log) != 1 || !strings.Contains(jj.Log[0], "half way") || jj.Finished == nil {
 		t.Errorf("job %+v", jj)
@@ -179,6 +185,7 @@ func TestJobsAndDependencies(t *testing.T) {
 	if _, err := c.FinishJob(ctx, j3.ID, Version{Location: "d2"}, nil); err != nil {
 		t.Fatal(err)
 	}
+	_ = c.SucceedJob(ctx, j3.ID)
 	if _, err := c.Publish(ctx, b, Publication{Name: "roads", DatasetID: db.ID}, nil); !errors.Is(err, ErrConflict) {
 		t.Errorf("a layer name taken by another producer: %v", err)
 	}
