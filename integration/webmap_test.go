@@ -70,6 +70,15 @@ func TestViewerInChromium(t *testing.T) {
 	out := runNode(ctx, t, filepath.Join(dir, "viewer.mjs"), append([]string{demo.base, shots}, layers...)...)
 	got := decodeMaps(t, out)
 	checkMaps(t, got, layers, 3, 1000*700/20)
+	// The screenshots show the départements in their style, whether drawn
+	// by the server (WMTS) or by the browser from vector tiles: the
+	// SLD's green (#bcd4a6) and Île-de-France's orange (#f4a259).
+	for _, name := range []string{"departements", "departements-vector"} {
+		green, orange := styleShare(t, filepath.Join(shots, name+".png"))
+		if green < 0.10 || orange < 0.002 {
+			t.Errorf("%s screenshot: %.1f%% of the map in the style's green, %.2f%% in its orange", name, 100*green, 100*orange)
+		}
+	}
 	// The centre of the départements map is in France: the click names
 	// a département.
 	if info := got["departements"].Info; len(info) == 0 || info[0]["nom"] == nil {
@@ -138,4 +147,36 @@ func checkMaps(t *testing.T, got map[string]browserMap, names []string, minReque
 			t.Errorf("%s: only %d pixels drawn", name, m.Drawn)
 		}
 	}
+}
+
+// styleShare is the share of the map area (left of the side panel) of a
+// viewer screenshot in the départements style's fill colours.
+func styleShare(t *testing.T, path string) (green, orange float64) {
+	t.Helper()
+	img := readPNG(t, path)
+	b := img.Bounds()
+	mapWidth := b.Dx() * 6 / 10 // the map takes the page but the side panel
+	near := func(r, g, bl uint32, want [3]uint32) bool {
+		d := func(a, b uint32) uint32 {
+			if a > b {
+				return a - b
+			}
+			return b - a
+		}
+		return d(r>>8, want[0]) < 12 && d(g>>8, want[1]) < 12 && d(bl>>8, want[2]) < 12
+	}
+	var n, gr, or int
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Min.X+mapWidth; x += 2 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			n++
+			if near(r, g, bl, [3]uint32{0xbc, 0xd4, 0xa6}) {
+				gr++
+			}
+			if near(r, g, bl, [3]uint32{0xf4, 0xa2, 0x59}) {
+				or++
+			}
+		}
+	}
+	return float64(gr) / float64(n), float64(or) / float64(n)
 }

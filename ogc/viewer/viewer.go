@@ -83,6 +83,8 @@ type layerConfig struct {
 	MinZoom   int        `json:"minZoom"`
 	MaxZoom   int        `json:"maxZoom"`
 	APIKey    string     `json:"apikey,omitempty"`
+	// Rules are the layer's own style for vector tiles.
+	Rules []rule `json:"rules,omitempty"`
 }
 
 type link struct{ Name, URL string }
@@ -116,6 +118,9 @@ func (h *Handler) view(w http.ResponseWriter, r *http.Request) {
 		cfg.Vector = l.Vector() && l.Publishes(catalog.XYZ)
 		cfg.WMTS = !l.Vector() && l.Publishes(catalog.WMTS)
 	}
+	if cfg.Vector {
+		cfg.Rules = vectorRules(l)
+	}
 	cfg.Queryable = l.Publishes(catalog.WMS) && (l.Features != nil || l.Raster != "")
 	if l.AccessKeyHash != "" {
 		// The page was opened with the key (else the layer would not
@@ -141,7 +146,9 @@ func (h *Handler) view(w http.ResponseWriter, r *http.Request) {
 	}
 	if l.Publishes(catalog.WMTS) && len(l.Tilesets) > 0 {
 		d.Links = append(d.Links, link{"WMTS capabilities", base + "/wmts?" + key + "SERVICE=WMTS&REQUEST=GetCapabilities"})
-		d.Commands = append(d.Commands, `gdalinfo "WMTS:`+base+"/wmts?"+key+`SERVICE=WMTS&REQUEST=GetCapabilities,layer=`+l.Name+`"`)
+		if !l.Vector() {
+			d.Commands = append(d.Commands, `gdalinfo "WMTS:`+base+"/wmts?"+key+`SERVICE=WMTS&REQUEST=GetCapabilities,layer=`+l.Name+`"`)
+		}
 	}
 	if l.Publishes(catalog.WFS) {
 		d.Links = append(d.Links, link{"WFS capabilities", base + "/wfs?" + key + "SERVICE=WFS&REQUEST=GetCapabilities"})

@@ -41,6 +41,7 @@ async function mainLayer() {
   if (cfg.vector) {
     const fill = new Fill({color: 'rgba(52, 101, 164, 0.35)'});
     const stroke = new Stroke({color: '#204a87', width: 1.2});
+    const fallback = new Style({fill, stroke, image: new Circle({radius: 4, fill, stroke})});
     return new VectorTileLayer({
       // Only tiles over the data: the others are not served (404).
       extent: transformExtent(cfg.bounds, 'EPSG:4326', 'EPSG:3857'),
@@ -50,7 +51,7 @@ async function mainLayer() {
         minZoom: cfg.minZoom,
         maxZoom: cfg.maxZoom,
       }), 'tile'),
-      style: new Style({fill, stroke, image: new Circle({radius: 4, fill, stroke})}),
+      style: cfg.rules && cfg.rules.length ? sldStyle(cfg.rules) : fallback,
     });
   }
   if (cfg.wmts) {
@@ -65,6 +66,28 @@ async function mainLayer() {
   return new ImageLayer({
     source: watch(new ImageWMS({url: withKey(cfg.base + '/wms'), params: {LAYERS: cfg.name}, ratio: 1}), 'image'),
   });
+}
+
+// sldStyle draws vector tile features with the layer's own style rules:
+// those whose equality filter matches, else the else rules.
+function sldStyle(rules) {
+  const styles = rules.map((r) => {
+    const fill = r.fill ? new Fill({color: r.fill}) : undefined;
+    const stroke = r.stroke ? new Stroke({color: r.stroke, width: r.width || 1}) : undefined;
+    return new Style({fill, stroke, image: r.radius ? new Circle({radius: r.radius, fill, stroke}) : undefined});
+  });
+  return (feature) => {
+    const out = [];
+    rules.forEach((r, i) => {
+      if (!r.else && (!r.property || String(feature.get(r.property)) === r.value)) {
+        out.push(styles[i]);
+      }
+    });
+    if (out.length === 0) {
+      rules.forEach((r, i) => r.else && out.push(styles[i]));
+    }
+    return out;
+  };
 }
 
 function showInfo(features) {
