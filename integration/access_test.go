@@ -107,6 +107,26 @@ func TestRestrictedLayerOnEveryProtocol(t *testing.T) {
 			}
 		})
 	}
+	// With the key, documents repeat it in their URLs, so that desktop
+	// clients following them are let in: GDAL reads the restricted layer
+	// through its WMTS capabilities and its features through WFS.
+	for _, doc := range []string{"/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetCapabilities", "/wmts?SERVICE=WMTS&REQUEST=GetCapabilities", "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetCapabilities", "/tiles/departements/WebMercatorQuad/tiles.json"} {
+		if _, b := get(doc + sep(doc) + "apikey=" + key); !strings.Contains(b, "apikey="+key) {
+			t.Errorf("%s with the key does not repeat it in its URLs", doc)
+		}
+		if _, b := get(doc + sep(doc) + "apikey=wrong"); strings.Contains(b, "apikey=") {
+			t.Errorf("%s repeats a key that opens nothing", doc)
+		}
+	}
+	out := filepath.Join(dir, "restricted.png")
+	tool(t, "gdal_translate", "-q", "-outsize", "128", "128", "-of", "PNG",
+		"WMTS:"+p.base+"/wmts?SERVICE=WMTS&REQUEST=GetCapabilities&apikey="+key+",layer=departements,tilematrixset=WebMercatorQuad", out)
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("GDAL could not read the restricted layer with its key: %v", err)
+	}
+	if info := tool(t, "ogrinfo", "-ro", "-so", "WFS:"+p.base+"/wfs?apikey="+key, "tuiles:departements"); !strings.Contains(info, "Feature Count: 96") {
+		t.Errorf("ogrinfo on the restricted layer with its key:\n%s", info)
+	}
 	if strings.Contains(p.logs.String(), key) {
 		t.Error("the access key reached the server's log")
 	}

@@ -14,6 +14,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tuiles/tuiles/catalog"
+	"github.com/tuiles/tuiles/ogc/ows"
 )
 
 // responseWriter records what was sent, for the access log and for
@@ -462,6 +465,10 @@ func (s *Server) pin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key, _ := r.Context().Value(accessKeyCtx{}).(string)
 		ctx, release := p.Pin(r.Context(), key)
+		if c := catalog.Pinned(ctx); key != "" && c != nil && c.Restricted() {
+			// The key opened layers: documents repeat it in their URLs.
+			ctx = ows.WithAccessKey(ctx, key)
+		}
 		defer release()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

@@ -26,7 +26,7 @@ func (h *Handler) serveCapabilities(c *call, s sections) error {
 	if err != nil {
 		return err
 	}
-	base := ows.BaseURL(c.r, h.opts.PublicURL) + "/wfs"
+	base := ows.WithQuery(ows.BaseURL(c.r, h.opts.PublicURL)+"/wfs", ows.KeyQuery(c.r.Context()))
 	if c.v == v110 {
 		tileserve.WriteDocument(c.w, c.r, "text/xml; charset=utf-8", h.capabilities11(vw.svc, types, base))
 		return nil
@@ -54,7 +54,7 @@ func (h *Handler) capabilities20(svc catalog.Service, types []*featureType, base
 			d.open("ows:Operation", "name", name)
 			d.open("ows:DCP")
 			d.open("ows:HTTP")
-			d.empty("ows:Get", "xlink:href", base+"?")
+			d.empty("ows:Get", "xlink:href", ows.KVPEndpoint(base))
 			d.empty("ows:Post", "xlink:href", base)
 			d.close("ows:HTTP")
 			d.close("ows:DCP")
@@ -152,7 +152,7 @@ func (h *Handler) capabilities11(svc catalog.Service, types []*featureType, base
 		d.open("ows:Operation", "name", name)
 		d.open("ows:DCP")
 		d.open("ows:HTTP")
-		d.empty("ows:Get", "xlink:href", base+"?")
+		d.empty("ows:Get", "xlink:href", ows.KVPEndpoint(base))
 		d.empty("ows:Post", "xlink:href", base)
 		d.close("ows:HTTP")
 		d.close("ows:DCP")

@@ -436,8 +436,8 @@ func (h *Handler) pageURL(r *http.Request, req *featureRequest, start, count int
 		q = url.Values{}
 		for k, vs := range req.kvp {
 			switch strings.ToUpper(k) {
-			case "STARTINDEX", "COUNT", "MAXFEATURES":
-				continue
+			case "STARTINDEX", "COUNT", "MAXFEATURES", "APIKEY":
+				continue // APIKEY: redacted in the query; the real one is added below
 			}
 			q[k] = vs
 		}
@@ -446,7 +446,7 @@ func (h *Handler) pageURL(r *http.Request, req *featureRequest, start, count int
 	}
 	q.Set("STARTINDEX", strconv.Itoa(start))
 	q.Set(countKey, strconv.Itoa(count))
-	return ows.BaseURL(r, h.opts.PublicURL) + "/wfs?" + q.Encode()
+	return ows.WithQuery(ows.BaseURL(r, h.opts.PublicURL)+"/wfs?"+q.Encode(), ows.KeyQuery(r.Context()))
 }
 
 // asKVP re-encodes an XML request as KVP parameters (without paging).
@@ -522,5 +522,5 @@ func (h *Handler) describeURL(r *http.Request, req *featureRequest, queries []*q
 	if req.v == v200 && req.format == fmtGML311 {
 		u += "&OUTPUTFORMAT=" + url.QueryEscape(mediaGML311)
 	}
-	return u
+	return ows.WithQuery(u, ows.KeyQuery(r.Context()))
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tuiles/tuiles/catalog"
 	"github.com/tuiles/tuiles/internal/crs"
+	"github.com/tuiles/tuiles/ogc/ows"
 )
 
 // Capabilities content types and the 1.1.1 DTD.
@@ -75,11 +76,7 @@ func (c CapabilitiesInput) crsList() []crs.CRS {
 }
 
 func (c CapabilitiesInput) onlineResource() string {
-	u := c.URL
-	if !strings.Contains(u, "?") {
-		u += "?"
-	}
-	return u
+	return ows.KVPEndpoint(c.URL)
 }
 
 // bbox is one advertised bounding box in easting/northing order.

@@ -144,7 +144,7 @@ func (h *Handler) catalog(ctx context.Context) *catalog.Catalog {
 }
 
 func (h *Handler) capabilities(w http.ResponseWriter, r *http.Request, version string) {
-	base := ows.BaseURL(r, h.o.PublicURL) + "/wms"
+	base := ows.WithQuery(ows.BaseURL(r, h.o.PublicURL)+"/wms", ows.KeyQuery(r.Context()))
 	in := CapabilitiesInput{
 		URL:        base,
 		CRSs:       h.crss,

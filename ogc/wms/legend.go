@@ -76,5 +76,5 @@ func legendURL(base, layer, style string) string {
 	q.Set("FORMAT", string(FormatPNG))
 	q.Set("LAYER", layer)
 	q.Set("STYLE", style)
-	return base + "?" + q.Encode()
+	return ows.WithQuery(base, q.Encode())
 }

@@ -173,7 +173,7 @@ type tileMatrixElem struct {
 // and the conditional headers.
 func (h *Handler) writeCapabilities(w http.ResponseWriter, r *http.Request, cat *catalog.Catalog, s sections, mediaType string) error {
 	base := ows.BaseURL(r, h.opts.PublicURL)
-	body, err := encodeCapabilities(capabilities(cat, base, s))
+	body, err := encodeCapabilities(capabilities(cat, base, ows.KeyQuery(r.Context()), s))
 	if err != nil {
 		return fmt.Errorf("wmts: encoding capabilities: %w", err)
 	}
@@ -195,8 +195,10 @@ func encodeCapabilities(doc *capabilitiesDoc) ([]byte, error) {
 
 // capabilities builds the document for cat as seen from base, the URL
 // clients reach the server at.
-func capabilities(cat *catalog.Catalog, base string, s sections) *capabilitiesDoc {
-	restCaps := base + restRoot + "/" + capabilitiesFile
+// key, when not empty, is a query parameter (the request's access key)
+// that every URL of the document carries.
+func capabilities(cat *catalog.Catalog, base, key string, s sections) *capabilitiesDoc {
+	restCaps := ows.WithQuery(base+restRoot+"/"+capabilitiesFile, key)
 	doc := &capabilitiesDoc{
 		Xmlns:              namespaceWMTS,
 		XmlnsOWS:           ows.NamespaceOWS11,
@@ -229,7 +231,7 @@ func capabilities(cat *catalog.Catalog, base string, s sections) *capabilitiesDo
 		doc.ServiceProvider = sp
 	}
 	if s.has(sectionOperationsMetadata) {
-		kvp := base + kvpPath + "?"
+		kvp := ows.KVPEndpoint(ows.WithQuery(base+kvpPath, key))
 		doc.OperationsMetadata = &operationsMetadata{Operation: []operation{
 			{Name: "GetCapabilities", Get: []getURL{
 				encodingGet(kvp, "KVP"),
@@ -245,7 +247,7 @@ func capabilities(cat *catalog.Catalog, base string, s sections) *capabilitiesDo
 		c := &contents{}
 		for _, l := range cat.LayersFor(catalog.WMTS) {
 			if len(l.Tilesets) > 0 {
-				c.Layer = append(c.Layer, layerElement(l, base))
+				c.Layer = append(c.Layer, layerElement(l, base, key))
 			}
 		}
 		for _, set := range cat.TileMatrixSets() {
@@ -276,7 +278,7 @@ func keywordList(kw []string) *keywords {
 	return &keywords{Keyword: out}
 }
 
-func layerElement(l *catalog.Layer, base string) layerElem {
+func layerElement(l *catalog.Layer, base, key string) layerElem {
 	le := layerElem{
 		Title:      firstNonEmpty(l.Title, l.Name),
 		Abstract:   l.Abstract,
@@ -318,7 +320,7 @@ func layerElement(l *catalog.Layer, base string) layerElem {
 	}
 	prefix := base + restRoot + "/" + url.PathEscape(l.Name) + "/{Style}/{TileMatrixSet}/{TileMatrix}/{TileRow}/{TileCol}."
 	for _, f := range l.Formats {
-		le.ResourceURL = append(le.ResourceURL, resourceURL{Format: f.MediaType, ResourceType: "tile", Template: prefix + f.Ext})
+		le.ResourceURL = append(le.ResourceURL, resourceURL{Format: f.MediaType, ResourceType: "tile", Template: ows.WithQuery(prefix+f.Ext, key)})
 	}
 	return le
 }

@@ -115,7 +115,13 @@ func (h *Handler) serveTileJSON(w http.ResponseWriter, r *http.Request, l *catal
 	enc := json.NewEncoder(&buf)
 	// Attributions hold HTML links; keep them readable.
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(NewTileJSON(l, ts, ows.BaseURL(r, h.opts.PublicURL))); err != nil {
+	tj := NewTileJSON(l, ts, ows.BaseURL(r, h.opts.PublicURL))
+	if key := ows.KeyQuery(r.Context()); key != "" {
+		for i := range tj.Tiles {
+			tj.Tiles[i] = ows.WithQuery(tj.Tiles[i], key)
+		}
+	}
+	if err := enc.Encode(tj); err != nil {
 		return ows.Internal(fmt.Errorf("encoding TileJSON of layer %s: %w", l.Name, err))
 	}
 	tileserve.WriteDocument(w, r, "application/json", buf.Bytes())
