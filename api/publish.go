@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/tuiles/tuiles/catalog"
@@ -287,11 +289,21 @@ func (h *Handler) deletePublication(w http.ResponseWriter, r *http.Request, a pr
 	if err != nil {
 		return err
 	}
-	if _, err := h.o.Catalog.Unpublish(r.Context(), a, id); err != nil {
+	p, err := h.o.Catalog.Unpublish(r.Context(), a, id)
+	if err != nil {
 		return err
 	}
 	if err := h.changed(r); err != nil {
 		return err
+	}
+	// Its rendered tiles go too: a layer published again under the same
+	// name starts from an empty cache. The old build may still be
+	// finishing requests; an open file outlives its name.
+	for _, set := range p.TileMatrixSets {
+		path := filepath.Join(h.o.DataDir, "cache", p.Name+"-"+set+".mbtiles")
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			_ = os.Remove(path + suffix)
+		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -323,6 +323,9 @@ func TestProducerWorkflow(t *testing.T) {
 	if status, _, _ := fetch(t, http.MethodGet, p.base+tile, "", nil); status != http.StatusNotFound {
 		t.Errorf("a tile of the unpublished layer: %d", status)
 	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "cache", "deps-WebMercatorQuad.mbtiles")); err == nil {
+		t.Error("the unpublished layer's tile cache is still there")
+	}
 	if status, _, _ := fetch(t, http.MethodGet, p.base+"/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=tuiles:deps&COUNT=1", "", nil); status == http.StatusOK {
 		t.Error("GetFeature of the unpublished layer succeeded")
 	}

@@ -260,6 +260,13 @@ func isToken(s string) bool {
 
 func (s *Server) timeout(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.API != nil && strings.HasPrefix(r.URL.Path, APIPrefix) {
+			// Uploads take as long as the client sends them (the API
+			// extends their read deadline); cancelling them after a
+			// minute would fail every large one.
+			next.ServeHTTP(w, r)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), WriteTimeout)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
