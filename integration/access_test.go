@@ -60,6 +60,7 @@ func TestRestrictedLayerOnEveryProtocol(t *testing.T) {
 		{"XYZ tile", "/tiles/departements/WebMercatorQuad/5/16/11.png", ok},
 		{"TileJSON", "/tiles/departements/WebMercatorQuad/tiles.json", ok},
 		{"index page", "/", listed("departements")},
+		{"viewer page", "/view/departements", ok},
 	}
 	get := func(path string, header ...string) (int, string) {
 		req, err := http.NewRequest(http.MethodGet, p.base+path, nil)
