@@ -170,6 +170,9 @@ func (h *Handler) check(r *http.Request, a producer.Actor, req *publicationReque
 	if req.MaxZoom != nil && (*req.MaxZoom < 0 || *req.MaxZoom > 20) {
 		return producer.Dataset{}, nil, badf("max_zoom %d: want 0 to 20", *req.MaxZoom)
 	}
+	if z := req.SeedMaxZoom; z != nil && (*z < 0 || *z > 14 || (req.MaxZoom != nil && *z > *req.MaxZoom)) {
+		return producer.Dataset{}, nil, badf("seed_max_zoom %d: want 0 to 14, at most max_zoom", *z)
+	}
 	var ids []int64
 	for _, name := range req.Styles {
 		s, err := h.o.Catalog.StyleNamed(r.Context(), a, name)

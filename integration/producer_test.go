@@ -223,9 +223,15 @@ func TestProducerWorkflow(t *testing.T) {
 		}
 		return v
 	}
-	depsPub := pub(map[string]any{"name": "deps", "dataset": depsID, "title": "Départements", "styles": []string{"red"}})
+	depsPub := pub(map[string]any{"name": "deps", "dataset": depsID, "title": "Départements", "styles": []string{"red"}, "seed_max_zoom": 3})
 	demPub := pub(map[string]any{"name": "dem", "dataset": demID, "styles": []string{"relief"}, "services": []string{"wms", "wmts"}})
 
+	t.Cleanup(func() {
+		if t.Failed() {
+			logs := p.logs.String()
+			t.Logf("server log (last 8 KiB):\n%s", logs[max(0, len(logs)-8<<10):])
+		}
+	})
 	// Seen on every service, at once.
 	for _, c := range []struct{ path, want string }{
 		{"/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetCapabilities", "<Name>deps</Name>"},
@@ -238,6 +244,12 @@ func TestProducerWorkflow(t *testing.T) {
 		if _, _, b := fetch(t, http.MethodGet, p.base+c.path, "", nil); !strings.Contains(b, c.want) {
 			t.Errorf("%s lacks %s", c.path, c.want)
 		}
+	}
+	// The server seeds the published layer down to zoom 3 on its own, and
+	// an operator seeds it further with tuiles seed.
+	waitFor(t, p, "background seed done")
+	if out := runTuiles(t, "seed", "--config", cfg, "--layer", "deps", "--zoom", "4-5"); !strings.Contains(out, "seeded deps") {
+		t.Errorf("tuiles seed of a published layer: %s", out)
 	}
 	const tile = "/tiles/deps/WebMercatorQuad/6/32/22.png"
 	if c := centreColour(t, p.base+tile); c != [3]uint8{255, 0, 0} {

@@ -123,6 +123,9 @@ type Spec struct {
 	TileMatrixSets []string `json:"tile_matrix_sets,omitempty"`
 	Format         string   `json:"format,omitempty"`
 	MaxZoom        *int     `json:"max_zoom,omitempty"`
+	// SeedMaxZoom has the server render the tiles down to this zoom in
+	// the background (tiles.seed_max_zoom).
+	SeedMaxZoom *int `json:"seed_max_zoom,omitempty"`
 	// Restricted layers are served only to holders of the access key.
 	Restricted bool `json:"restricted,omitempty"`
 }

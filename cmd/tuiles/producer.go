@@ -75,3 +75,26 @@ func (p *producerAPI) close() {
 	p.stop()
 	_ = p.catalog.Close()
 }
+
+// withPublications adds the producers' publications to cfg when it has
+// a producer API, for the commands that work on layers (seed): they are
+// layers like the file's own. Their problems are the configuration's.
+func withPublications(ctx context.Context, cfg *config.Config) (*config.Config, error) {
+	if cfg.Producer.DataDir == "" {
+		return cfg, nil
+	}
+	dataDir, path := producerPaths(cfg)
+	if _, err := os.Stat(path); err != nil {
+		return cfg, nil // no producer has published anything yet
+	}
+	cat, err := producer.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer cat.Close()
+	doc, err := publishedDoc(ctx, cat, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return cfg.WithLayers(doc, "publications", dataDir)
+}

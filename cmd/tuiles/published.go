@@ -32,6 +32,7 @@ func publishedDoc(ctx context.Context, cat *producer.Catalog, dataDir string) ([
 		Formats []string `json:"formats"`
 		Cache   string   `json:"cache"`
 		MaxZoom *int     `json:"max_zoom,omitempty"`
+		Seed    *int     `json:"seed_max_zoom,omitempty"`
 	}
 	type layer struct {
 		Name      string   `json:"name"`
@@ -71,7 +72,7 @@ func publishedDoc(ctx context.Context, cat *producer.Catalog, dataDir string) ([
 			l.Styles = append(l.Styles, filepath.Join("styles", name))
 		}
 		if slices.ContainsFunc(p.Services, func(s string) bool { return s == "wmts" || s == "tms" || s == "xyz" }) {
-			l.Tiles = &tiles{Sets: p.TileMatrixSets, Formats: []string{p.Format}, MaxZoom: p.MaxZoom,
+			l.Tiles = &tiles{Sets: p.TileMatrixSets, Formats: []string{p.Format}, MaxZoom: p.MaxZoom, Seed: p.SeedMaxZoom,
 				Cache: filepath.Join("cache", p.Name+"-{set}.mbtiles")}
 		}
 		doc.Layers = append(doc.Layers, l)

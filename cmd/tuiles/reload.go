@@ -25,6 +25,9 @@ type reloader struct {
 	live *catalog.Live
 	sh   *shared
 
+	// life is the server's context: background seeds of each build run
+	// under it, not under the request (an API call) that made the build.
+	life context.Context
 	// producers, when set, holds publications added to every build,
 	// with their files in dataDir.
 	producers *producer.Catalog
@@ -40,8 +43,8 @@ type reloader struct {
 	retiring sync.WaitGroup
 }
 
-func newReloader(path string, sh *shared, live *catalog.Live, log *slog.Logger) *reloader {
-	return &reloader{path: path, log: log, live: live, sh: sh}
+func newReloader(life context.Context, path string, sh *shared, live *catalog.Live, log *slog.Logger) *reloader {
+	return &reloader{life: life, path: path, log: log, live: live, sh: sh}
 }
 
 // withPublications makes every build add the producers' publications of
@@ -129,7 +132,7 @@ func (r *reloader) rebuild(ctx context.Context, cfg *config.Config, include func
 	}
 	// The old build's seeds stop when it closes; the new one's go on
 	// from what the cache holds.
-	b.startSeeds(ctx, full, r.log, full.Server.SeedThreads)
+	b.startSeeds(r.life, full, r.log, full.Server.SeedThreads)
 	r.cfg, r.include, r.cur = cfg, include, b
 	if old == nil {
 		r.live.Swap(b.catalog, nil)

@@ -90,6 +90,10 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "%v", err)
 	}
 	cfg, err := config.Load(a.config)
+	if err == nil {
+		// Published layers are seeded like the file's own.
+		cfg, err = withPublications(ctx, cfg)
+	}
 	if err != nil {
 		printProblems(stderr, err)
 		return exitError

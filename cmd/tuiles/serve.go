@@ -89,7 +89,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	sh := newShared(cfg, log)
 	live := catalog.NewLive(nil)
-	reloads := newReloader(path, sh, live, log)
+	reloads := newReloader(ctx, path, sh, live, log)
 	var apiHandler *api.Handler
 	var prod *producerAPI
 	if cfg.Producer.DataDir != "" {

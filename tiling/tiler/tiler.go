@@ -111,6 +111,13 @@ type Tiler struct {
 	// queued counts metatiles handed to the writer and not yet written
 	// (guarded by mu).
 	queued int
+	// closeMu is held (read) while a render hands tiles to the writer,
+	// and (write) by Close while it closes the queue: a render that
+	// outlives Close (a flight whose waiters have gone) finds closed set
+	// and drops its tiles instead of sending on a closed channel.
+	closeMu    sync.RWMutex
+	closed     bool
+	writerDone chan struct{}
 }
 
 // New returns a Tiler and starts its cache writer.
@@ -137,6 +144,7 @@ func New(o Options) (*Tiler, error) {
 	if o.Cache != nil {
 		t.queue = make(chan []mbtiles.KeyTile, queueSize/max(1, o.MetaTile*o.MetaTile))
 		t.writerErr = make(chan error, 1)
+		t.writerDone = make(chan struct{})
 		go t.writer()
 	}
 	return t, nil
@@ -391,6 +399,11 @@ func (t *Tiler) store(ctx context.Context, tiles []mbtiles.KeyTile) error {
 	if t.o.Cache == nil || len(tiles) == 0 || t.detached.Load() {
 		return nil
 	}
+	t.closeMu.RLock()
+	defer t.closeMu.RUnlock()
+	if t.closed {
+		return nil // rendered after Close: answered, not kept
+	}
 	t.mu.Lock()
 	for _, kt := range tiles {
 		t.pending[kt.Key] = kt.Tile
@@ -424,6 +437,7 @@ type batcher interface {
 
 // writer writes queued metatiles one after the other.
 func (t *Tiler) writer() {
+	defer close(t.writerDone)
 	for tiles := range t.queue {
 		err := t.write(tiles)
 		if err != nil {
@@ -506,7 +520,13 @@ func (t *Tiler) Close() error {
 	t.closeOnce.Do(func() {
 		err = t.Flush(context.Background())
 		if t.queue != nil {
+			t.closeMu.Lock()
+			t.closed = true
 			close(t.queue)
+			t.closeMu.Unlock()
+			// Tiles queued between Flush and the close are written
+			// before the caller closes the cache.
+			<-t.writerDone
 		}
 	})
 	return err

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tuiles/tuiles/internal/crs"
 	"github.com/tuiles/tuiles/tiling"
@@ -266,4 +267,36 @@ func TestDetachStopsWrites(t *testing.T) {
 	if _, err := cache.Tile(t.Context(), tl.key(4, 0, 0)); !errors.Is(err, tiling.ErrNotFound) {
 		t.Errorf("a tile rendered after Detach reached the cache: %v", err)
 	}
+}
+
+// A render that outlives Close (its requester gave up; seeding was
+// stopped) is dropped, not sent to the closed writer.
+func TestRenderFinishingAfterClose(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	var calls atomic.Int64
+	ground := groundPattern(&calls)
+	tl, _ := newTiler(t, "WebMercatorQuad", func(ctx context.Context, b crs.Bounds, w, h int) (*image.NRGBA, error) {
+		started <- struct{}{}
+		<-release
+		return ground(ctx, b, w, h)
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		_, err := tl.Tile(ctx, tl.key(4, 4, 8))
+		done <- err
+	}()
+	<-started
+	cancel() // the requester goes; the flight goes on
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the cancelled request: %v", err)
+	}
+	if err := tl.Close(); err != nil {
+		t.Fatal(err)
+	}
+	close(release) // the render ends after Close: no panic
+	// The flight encodes and stores its tiles in the background; give it
+	// time to (not) crash the test binary.
+	time.Sleep(time.Second)
 }
