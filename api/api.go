@@ -36,6 +36,9 @@ type Options struct {
 	// (rasters/), style files (styles/), rendered caches (cache/) and
 	// uploads being processed (uploads/).
 	DataDir string
+	// PublicURL is the server's base URL for the service URLs answered;
+	// empty means it is rebuilt from each request (see ows.BaseURL).
+	PublicURL string
 	// MaxUploadBytes bounds one upload; 0 means DefaultMaxUploadBytes.
 	// Unzipped archives may hold at most ten times as much.
 	MaxUploadBytes int64
@@ -65,14 +68,14 @@ func NewHandler(o Options, jobs *Runner) *Handler {
 	h := &Handler{o: o, mux: http.NewServeMux(), jobs: jobs}
 	h.mux.HandleFunc("GET /api/v1/openapi.json", h.openAPI)
 	h.route("GET /api/v1/me", h.me)
-	h.route("GET /api/v1/datasets", h.listDatasets)
+	h.route("GET /api/v1/datasets", list("datasets", o.Catalog.Datasets))
 	h.route("POST /api/v1/datasets", h.createDataset)
-	h.route("GET /api/v1/datasets/{id}", h.getDataset)
+	h.route("GET /api/v1/datasets/{id}", one(o.Catalog.Dataset))
 	h.route("POST /api/v1/datasets/{id}/versions", h.newVersion)
 	h.route("DELETE /api/v1/datasets/{id}", h.deleteDataset)
-	h.route("GET /api/v1/jobs", h.listJobs)
-	h.route("GET /api/v1/jobs/{id}", h.getJob)
-	h.route("GET /api/v1/styles", h.listStyles)
+	h.route("GET /api/v1/jobs", list("jobs", o.Catalog.Jobs))
+	h.route("GET /api/v1/jobs/{id}", one(o.Catalog.Job))
+	h.route("GET /api/v1/styles", list("styles", o.Catalog.Styles))
 	h.route("GET /api/v1/styles/{name}", h.getStyle)
 	h.route("PUT /api/v1/styles/{name}", h.putStyle)
 	h.route("DELETE /api/v1/styles/{name}", h.deleteStyle)
@@ -89,6 +92,34 @@ func NewHandler(o Options, jobs *Runner) *Handler {
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
+}
+
+// list answers {key: [...]} with the objects fn lists for the actor.
+func list[T any](key string, fn func(context.Context, producer.Actor) ([]T, error)) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request, a producer.Actor) error {
+		v, err := fn(r.Context(), a)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{key: v})
+		return nil
+	}
+}
+
+// one answers the object of the route's {id} that fn finds for the actor.
+func one[T any](fn func(context.Context, producer.Actor, int64) (T, error)) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request, a producer.Actor) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		v, err := fn(r.Context(), a, id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	}
 }
 
 // apiFunc is a handler of an authenticated route.

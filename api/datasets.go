@@ -108,28 +108,6 @@ func (h *Handler) newVersion(w http.ResponseWriter, r *http.Request, a producer.
 	return nil
 }
 
-func (h *Handler) listDatasets(w http.ResponseWriter, r *http.Request, a producer.Actor) error {
-	ds, err := h.o.Catalog.Datasets(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"datasets": ds})
-	return nil
-}
-
-func (h *Handler) getDataset(w http.ResponseWriter, r *http.Request, a producer.Actor) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	d, err := h.o.Catalog.Dataset(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, d)
-	return nil
-}
-
 func (h *Handler) deleteDataset(w http.ResponseWriter, r *http.Request, a producer.Actor) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -143,27 +121,5 @@ func (h *Handler) deleteDataset(w http.ResponseWriter, r *http.Request, a produc
 		h.o.Logger.Error("removing a deleted dataset's data", "dataset", d.ID, "err", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request, a producer.Actor) error {
-	js, err := h.o.Catalog.Jobs(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"jobs": js})
-	return nil
-}
-
-func (h *Handler) getJob(w http.ResponseWriter, r *http.Request, a producer.Actor) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	j, err := h.o.Catalog.Job(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, j)
 	return nil
 }

@@ -261,9 +261,5 @@ func wgs84(c crs.CRS, b crs.Bounds) *[4]float64 {
 // producer knows its files by their names, and the server's paths are
 // none of its business.
 func relative(err error, dir string) error {
-	return errors.New(replaceAll(err.Error(), dir+string(filepath.Separator), ""))
-}
-
-func replaceAll(s, old, repl string) string {
-	return strings.ReplaceAll(s, old, repl)
+	return errors.New(strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), ""))
 }

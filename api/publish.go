@@ -10,19 +10,11 @@ import (
 	"slices"
 
 	"github.com/tuiles/tuiles/catalog"
+	"github.com/tuiles/tuiles/ogc/ows"
 	"github.com/tuiles/tuiles/producer"
 	"github.com/tuiles/tuiles/styles"
 	"github.com/tuiles/tuiles/tiling"
 )
-
-func (h *Handler) listStyles(w http.ResponseWriter, r *http.Request, a producer.Actor) error {
-	ss, err := h.o.Catalog.Styles(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"styles": ss})
-	return nil
-}
 
 func (h *Handler) getStyle(w http.ResponseWriter, r *http.Request, a producer.Actor) error {
 	s, err := h.o.Catalog.StyleNamed(r.Context(), a, r.PathValue("name"))
@@ -97,14 +89,17 @@ type publicationAnswer struct {
 	URLs      map[string]string `json:"urls"`
 }
 
+// newAccessKey makes a restricted layer's key (shown once) and the hash
+// the layer keeps.
+func newAccessKey() (key, hash string, err error) {
+	if key, err = producer.NewSecret("key_"); err != nil {
+		return "", "", err
+	}
+	return key, catalog.HashAccessKey(key), nil
+}
+
 func (h *Handler) answer(r *http.Request, p producer.Publication, key string) publicationAnswer {
-	base := "http://" + r.Host
-	if r.TLS != nil {
-		base = "https://" + r.Host
-	}
-	if xf := r.Header.Get("X-Forwarded-Proto"); xf != "" {
-		base = xf + "://" + r.Host
-	}
+	base := ows.BaseURL(r, h.o.PublicURL)
 	q := ""
 	if p.Restricted {
 		q = "apikey=KEY&"
@@ -199,10 +194,9 @@ func (h *Handler) createPublication(w http.ResponseWriter, r *http.Request, a pr
 	p := producer.Publication{Name: req.Name, DatasetID: req.Dataset, Spec: req.Spec}
 	key := ""
 	if req.Restricted {
-		if key, err = producer.NewSecret("key_"); err != nil {
+		if key, p.AccessKeyHash, err = newAccessKey(); err != nil {
 			return err
 		}
-		p.AccessKeyHash = catalog.HashAccessKey(key)
 	}
 	p, err = h.o.Catalog.Publish(r.Context(), a, p, styleIDs)
 	if err != nil {
@@ -245,10 +239,9 @@ func (h *Handler) updatePublication(w http.ResponseWriter, r *http.Request, a pr
 	case !req.Restricted:
 		p.AccessKeyHash = ""
 	case req.NewAccessKey || old.AccessKeyHash == "":
-		if key, err = producer.NewSecret("key_"); err != nil {
+		if key, p.AccessKeyHash, err = newAccessKey(); err != nil {
 			return err
 		}
-		p.AccessKeyHash = catalog.HashAccessKey(key)
 	}
 	p, err = h.o.Catalog.Publish(r.Context(), a, p, styleIDs)
 	if err != nil {

@@ -86,20 +86,17 @@ func (r *Renderer) readItems(ctx context.Context, v *view, reqCRS crs.CRS, l Lay
 	q := crs.Bounds{MinX: v.bbox.MinX - bufX, MinY: v.bbox.MinY - bufY, MaxX: v.bbox.MaxX + bufX, MaxY: v.bbox.MaxY + bufY}
 	query := store.Query{Layer: l.Table, BBox: &q}
 	if info.CRS != reqCRS {
-		// Transformers come from the renderer's pools: PROJ setup is
-		// costly.
+		// Transformers are kept by the renderer: PROJ setup is costly.
 		var err error
-		fwd, err = r.trs.get(info.CRS, reqCRS)
+		fwd, err = r.trs.Get(info.CRS, reqCRS)
 		if err != nil {
 			return nil, err
 		}
-		defer r.trs.put(fwd)
-		inv, err := r.trs.get(reqCRS, info.CRS)
+		inv, err := r.trs.Get(reqCRS, info.CRS)
 		if err != nil {
 			return nil, err
 		}
 		lb, err := inv.Bounds(q)
-		r.trs.put(inv)
 		if err != nil {
 			// The view reaches beyond the area where the inverse is
 			// defined (e.g. Web Mercator past the poles): read everything

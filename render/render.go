@@ -140,7 +140,7 @@ type Renderer struct {
 	maxPixels   int
 	maxFeatures int
 	timeout     time.Duration
-	trs         transformers
+	trs         crs.Transformers
 	fonts       *fonts // nil when the embedded fonts failed to load: no labels
 	slots       chan struct{}
 	waiting     atomic.Int64

@@ -51,6 +51,7 @@ func startProducerAPI(ctx context.Context, cfg *config.Config, reloads *reloader
 		Catalog:        cat,
 		DataDir:        dataDir,
 		MaxUploadBytes: cfg.Producer.MaxUploadBytes,
+		PublicURL:      cfg.Server.PublicURL,
 		Changed:        reloads.apply,
 		Logger:         log,
 	}

@@ -63,3 +63,20 @@ func TestTransformerConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// Transformers makes one transformer per pair and hands it out again.
+func TestTransformersCache(t *testing.T) {
+	var c Transformers
+	a, err := c.Get(WGS84, CRS{Authority: "EPSG", Code: "3857"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := c.Get(WGS84, CRS{Authority: "EPSG", Code: "3857"})
+	inv, _ := c.Get(CRS{Authority: "EPSG", Code: "3857"}, WGS84)
+	if a != b || a == inv {
+		t.Error("one transformer per ordered pair")
+	}
+	if _, err := c.Get(WGS84, CRS{Authority: "EPSG", Code: "999999"}); err == nil {
+		t.Error("an unknown CRS made a transformer")
+	}
+}

@@ -10,7 +10,7 @@
 // Web Mercator tiles.
 //
 // Each geometry is read through the table's R-tree, reprojected to the
-// tile CRS with pooled PROJ transformers, mapped to tile units (origin at
+// tile CRS with the encoder's PROJ transformers, mapped to tile units (origin at
 // the top-left, y down), clipped to the tile widened by the buffer,
 // simplified by about one tile unit, snapped to the integer grid with
 // MVT's ring winding, and encoded with its store id and properties.
@@ -102,7 +102,7 @@ type Request struct {
 // an Encoder is safe for concurrent use and must not be copied after
 // first use.
 type Encoder struct {
-	trs transformers
+	trs crs.Transformers
 }
 
 // Encode returns the tile as uncompressed MVT protobuf, or nil with no
@@ -188,17 +188,15 @@ func (e *Encoder) encodeLayer(ctx context.Context, req Request, l Layer, extent,
 	query := store.Query{Layer: l.Table, BBox: &q, Properties: names}
 	var fwd *crs.Transformer
 	if info.CRS != req.CRS {
-		fwd, err = e.trs.get(info.CRS, req.CRS)
+		fwd, err = e.trs.Get(info.CRS, req.CRS)
 		if err != nil {
 			return nil, err
 		}
-		defer e.trs.put(fwd)
-		inv, err := e.trs.get(req.CRS, info.CRS)
+		inv, err := e.trs.Get(req.CRS, info.CRS)
 		if err != nil {
 			return nil, err
 		}
 		lb, err := inv.Bounds(q)
-		e.trs.put(inv)
 		if err != nil {
 			// The tile reaches beyond the area where the inverse is
 			// defined (Web Mercator past the poles, a national grid's
