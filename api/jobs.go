@@ -242,19 +242,11 @@ func (r *Runner) removeData(ctx context.Context, d producer.Dataset) error {
 
 // wgs84 is an extent in longitude/latitude, or nil when it cannot tell.
 func wgs84(c crs.CRS, b crs.Bounds) *[4]float64 {
-	if b.Empty() {
+	w, err := crs.ToWGS84(c, b)
+	if err != nil {
 		return nil
 	}
-	if c != crs.WGS84 && c != crs.CRS84 {
-		tr, err := crs.NewTransformer(c, crs.WGS84)
-		if err != nil {
-			return nil
-		}
-		if b, err = tr.Bounds(b); err != nil {
-			return nil
-		}
-	}
-	return &[4]float64{b.MinX, b.MinY, b.MaxX, b.MaxY}
+	return &[4]float64{w.MinX, w.MinY, w.MaxX, w.MaxY}
 }
 
 // relative shortens the upload directory out of error messages: the

@@ -63,28 +63,8 @@ func TestRestrictedLayerOnEveryProtocol(t *testing.T) {
 		{"viewer page", "/view/departements", ok},
 	}
 	get := func(path string, header ...string) (int, string) {
-		req, err := http.NewRequest(http.MethodGet, p.base+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(header) == 2 {
-			req.Header.Set(header[0], header[1])
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var b strings.Builder
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := resp.Body.Read(buf)
-			b.Write(buf[:n])
-			if err != nil {
-				break
-			}
-		}
-		return resp.StatusCode, b.String()
+		status, _, body := fetch(t, http.MethodGet, p.base+path, "", nil, header...)
+		return status, body
 	}
 	sep := func(path string) string {
 		if strings.Contains(path, "?") {

@@ -34,8 +34,9 @@ wms:
 	return path
 }
 
-// fetch does one request and returns its status, headers and body.
-func fetch(t *testing.T, method, url, contentType string, body io.Reader) (int, http.Header, string) {
+// fetch does one request, with header given as name, value pairs, and
+// returns its status, headers and body.
+func fetch(t *testing.T, method, url, contentType string, body io.Reader, header ...string) (int, http.Header, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, body)
 	if err != nil {
@@ -43,6 +44,9 @@ func fetch(t *testing.T, method, url, contentType string, body io.Reader) (int, 
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

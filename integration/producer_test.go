@@ -53,28 +53,17 @@ func runTuilesStdout(args ...string) (string, error) {
 // call is one API request; it returns the status and the decoded JSON.
 func call(t *testing.T, base, token, method, path string, body io.Reader, contentType string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(method, base+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var header []string
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		header = []string{"Authorization", "Bearer " + token}
 	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	status, _, b := fetch(t, method, base+path, contentType, body, header...)
 	var v map[string]any
-	_ = json.Unmarshal(b, &v)
+	_ = json.Unmarshal([]byte(b), &v)
 	if v == nil {
-		v = map[string]any{"raw": string(b)}
+		v = map[string]any{"raw": b}
 	}
-	return resp.StatusCode, v
+	return status, v
 }
 
 // form builds a multipart body of fields and files.

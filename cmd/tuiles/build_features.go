@@ -155,20 +155,9 @@ func (b *builder) features(ctx context.Context, i int) (*catalog.Features, store
 // wgs84Extent is a table's extent in longitude/latitude, or the world when
 // it is unknown or cannot be transformed.
 func wgs84Extent(t store.Layer) crs.Bounds {
-	world := crs.Bounds{MinX: -180, MinY: -90, MaxX: 180, MaxY: 90}
-	if t.Extent.Empty() {
-		return world
-	}
-	if t.CRS == crs.WGS84 || t.CRS == crs.CRS84 {
-		return t.Extent
-	}
-	tr, err := crs.NewTransformer(t.CRS, crs.WGS84)
+	wgs, err := crs.ToWGS84(t.CRS, t.Extent)
 	if err != nil {
-		return world
-	}
-	wgs, err := tr.Bounds(t.Extent)
-	if err != nil {
-		return world
+		return crs.Bounds{MinX: -180, MinY: -90, MaxX: 180, MaxY: 90}
 	}
 	return wgs
 }

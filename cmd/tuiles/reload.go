@@ -161,18 +161,18 @@ func withPublished(cfg *config.Config, include func(int) bool, doc []byte, dataD
 	if err == nil {
 		return full, include, nil
 	}
-	var ps config.Problems
-	if full == nil || !errors.As(err, &ps) || !ps.OnlyUnavailable() {
+	if full == nil {
 		return nil, nil, err
 	}
-	for _, p := range ps {
-		log.Error("published layer left out: its data cannot be served", "problem", p.Error())
+	keep, err := unavailableLayers(err, "published layer", log)
+	if err != nil {
+		return nil, nil, err
 	}
 	return full, func(i int) bool {
 		if i < n {
 			return include == nil || include(i)
 		}
-		return !ps.About(fmt.Sprintf("layers[%d]", i-n))
+		return keep(i - n)
 	}, nil
 }
 
@@ -219,14 +219,28 @@ func loadServing(path string, log *slog.Logger) (*config.Config, func(i int) boo
 	if err == nil {
 		return cfg, nil, nil
 	}
-	var ps config.Problems
-	if cfg == nil || !errors.As(err, &ps) || !ps.OnlyUnavailable() {
+	if cfg == nil {
 		return nil, nil, err
 	}
-	for _, p := range ps {
-		log.Error("layer left out: its data cannot be served", "problem", p.Error())
+	keep, err := unavailableLayers(err, "layer", log)
+	if err != nil {
+		return nil, nil, err
 	}
-	return cfg, func(i int) bool { return !ps.About(fmt.Sprintf("layers[%d]", i)) }, nil
+	return cfg, keep, nil
+}
+
+// unavailableLayers accepts configuration problems that are all files
+// that cannot be used now: it logs them and tells which layers (numbered
+// in the document checked) stay. Any other problem is returned.
+func unavailableLayers(err error, what string, log *slog.Logger) (keep func(i int) bool, _ error) {
+	var ps config.Problems
+	if !errors.As(err, &ps) || !ps.OnlyUnavailable() {
+		return nil, err
+	}
+	for _, p := range ps {
+		log.Error(what+" left out: its data cannot be served", "problem", p.Error())
+	}
+	return func(i int) bool { return !ps.About(fmt.Sprintf("layers[%d]", i)) }, nil
 }
 
 // problemText joins configuration problems into one log value.

@@ -133,3 +133,19 @@ func (t *Transformer) Bounds(b Bounds) (Bounds, error) {
 	}
 	return r, nil
 }
+
+// ToWGS84 is a rectangle of CRS c as longitudes and latitudes (an
+// enclosing rectangle, see Transformer.Bounds); an empty one is an error.
+func ToWGS84(c CRS, b Bounds) (Bounds, error) {
+	if b.Empty() {
+		return Bounds{}, fmt.Errorf("an empty extent in %s", c)
+	}
+	if c == WGS84 || c == CRS84 {
+		return b, nil
+	}
+	tr, err := NewTransformer(c, WGS84)
+	if err != nil {
+		return Bounds{}, err
+	}
+	return tr.Bounds(b)
+}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -522,9 +523,16 @@ func accessKey(r *http.Request) string {
 	if k := r.Header.Get("apikey"); k != "" {
 		return k
 	}
-	for name, values := range r.URL.Query() {
-		if strings.EqualFold(name, "apikey") && len(values) > 0 {
-			return values[0]
+	// Scanned rather than parsed: this runs for every request, tiles
+	// included, and almost none has a key.
+	for rest := r.URL.RawQuery; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, "&")
+		name, value, _ := strings.Cut(part, "=")
+		if strings.EqualFold(name, "apikey") && value != "" {
+			if v, err := url.QueryUnescape(value); err == nil {
+				return v
+			}
 		}
 	}
 	return ""
