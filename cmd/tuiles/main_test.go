@@ -424,3 +424,25 @@ func TestServeBadConfig(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// HTTPS needs a certificate and its key; the token command needs its
+// configuration and arguments.
+func TestServeAndTokenUsage(t *testing.T) {
+	p := fixture(t, goodConfig)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"serve", "--config", p, "--listen", "127.0.0.1:0", "--tls-cert", "cert.pem"}, exitUsage, "HTTPS needs both a certificate and a key"},
+		{[]string{"token"}, exitUsage, "want create, list or revoke"},
+		{[]string{"token", "list"}, exitUsage, "--config is required"},
+		{[]string{"token", "revoke", "x", "--config", p}, exitUsage, `"x" is not a token id`},
+		{[]string{"token", "list", "--config", p}, exitError, "no producer.data_dir"},
+	} {
+		code, _, errOut := runMain(t, tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d with %q", tc.args, code, errOut, tc.code, tc.want)
+		}
+	}
+}

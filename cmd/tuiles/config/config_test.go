@@ -90,6 +90,20 @@ func TestLoadProblems(t *testing.T) {
 			want: []string{`server.rate_limits.wcs: unknown key "wcs"`},
 		},
 		{
+			name: "limits, producer and seeding values",
+			yaml: "server:\n  max_body_bytes: -1\n  seed_threads: -2\nproducer: {data_dir: data, max_upload_bytes: -5}\nwms:\n  max_layers: 0\nstore: store.gpkg\nlayers:\n  - name: a\n    data: {table: t}\n    access_key_sha256: nothex\n    tiles: {cache: c.mbtiles, min_zoom: 3, seed_max_zoom: 2}\n  - name: b\n    data: {store: other.gpkg}\n",
+			want: []string{
+				`server.max_body_bytes: -1 is negative`,
+				`server.seed_threads: -2 is negative`,
+				`producer.max_upload_bytes: -5 is negative`,
+				`wms.max_layers: 0 is not a number of layers`,
+				`layers[0].access_key_sha256: want the SHA-256`,
+				`layers[0].tiles.seed_max_zoom: 2 is below min_zoom 3`,
+				`layers[1].data.mbtiles: a layer needs data`,
+				`layers[1].data.store: a store is for data.table`,
+			},
+		},
+		{
 			name: "rate limit values",
 			yaml: "server:\n  rate_limits:\n    wms: {rate: 0, burst: 3}\n",
 			want: []string{`server.rate_limits.wms.rate: 0 is not a positive number`},
